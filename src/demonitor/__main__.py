@@ -1,0 +1,3 @@
+from demonitor.cli import app
+
+app(prog_name="demonitor")

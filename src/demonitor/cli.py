@@ -1,0 +1,365 @@
+"""Command line: ``demonitor classify``, ``demonitor reference …``, ``demonitor demo …``.
+
+A thin layer: every command parses its options, calls the engine or the reference package, and
+prints the result with Rich. Exit codes: 0 success, 2 unusable input, 3 some rows rejected.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from demonitor import __version__
+from demonitor.engine.duckdb_backend import ClassificationSummary, classify_file
+from demonitor.engine.rules import load_classification_rules
+from demonitor.engine.sources import RegisterError, load_overrides
+from demonitor.reference.digital_economy import (
+    CATEGORY_NAMES_EN,
+    EditionError,
+    list_editions,
+    load_edition,
+    register_edition,
+)
+from demonitor.reference.gbt4754 import LEVEL_ZH, load_industry_tree
+from demonitor.reference.regions import load_regions
+from demonitor.reference.scope_rules import RULES_VERSION, load_scope_rules
+
+app = typer.Typer(
+    help="数字经济统计监测平台 / digital-economy monitoring platform", no_args_is_help=True
+)
+reference_app = typer.Typer(help="参考标准 / reference standards", no_args_is_help=True)
+demo_app = typer.Typer(help="演示数据 / demo data", no_args_is_help=True)
+app.add_typer(reference_app, name="reference")
+app.add_typer(demo_app, name="demo")
+
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+
+EXIT_UNUSABLE_INPUT = 2
+EXIT_ROWS_REJECTED = 3
+STATUS_LABELS = {
+    "classified": "已归类 classified",
+    "not_digital": "非数字经济 not digital",
+    "candidate": "待复核 candidate",
+    "rejected": "已拒收 rejected",
+}
+
+
+def fail(message: str) -> typer.Exit:
+    errors.print(f"[bold red]错误 / error:[/] {message}", highlight=False)
+    return typer.Exit(EXIT_UNUSABLE_INPUT)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"demonitor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="版本 / version")
+    ] = False,
+) -> None:
+    """数字经济统计监测平台 / digital-economy monitoring platform."""
+
+
+@app.command()
+def classify(
+    register: Annotated[Path, typer.Argument(help="企业名录 CSV/XLSX/Parquet / register")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="输出 .csv/.parquet/.xlsx")],
+    overrides: Annotated[
+        Path | None, typer.Option("--overrides", help="人工认定 CSV/XLSX / manual decisions")
+    ] = None,
+    edition: Annotated[
+        str | None, typer.Option("--edition", help="分类版本 / classification edition")
+    ] = None,
+    regions: Annotated[
+        Path | None, typer.Option("--regions", help="区划表 CSV / region table")
+    ] = None,
+    threads: Annotated[int | None, typer.Option("--threads", min=1)] = None,
+) -> None:
+    """识别数字经济单位 / identify digital-economy units in an enterprise register."""
+    try:
+        rules = load_classification_rules(edition, str(regions) if regions else None)
+        manual = load_overrides(overrides, rules) if overrides else {}
+    except (EditionError, KeyError, ValueError, RegisterError) as error:
+        raise fail(str(error)) from error
+    missing_rules = rules.partial_classes_without_rule()
+    if missing_rules:
+        errors.print(
+            "[yellow]注意 / note:[/] 以下部分归属小类没有经营范围规则，无法据经营范围归入 / "
+            f"partial classes without a scope rule: {', '.join(missing_rules)}"
+        )
+    big = register.is_file() and register.stat().st_size > 20_000_000
+    with Progress(
+        TextColumn("[bold]分类 classifying"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not (big and console.is_terminal),
+    ) as progress:
+        task = progress.add_task("classify", total=100)
+        try:
+            summary = classify_file(
+                register,
+                output,
+                rules,
+                manual,
+                progress=lambda p: progress.update(task, completed=p),
+                threads=threads,
+            )
+        except RegisterError as error:
+            raise fail(str(error)) from error
+    print_summary(summary, rules.edition_label, output)
+    if manual:
+        console.print(f"人工认定 / manual decisions: {len(manual)}", highlight=False)
+    if summary.unmatched_overrides:
+        errors.print(
+            "[yellow]注意 / note:[/] 人工认定中这些信用代码不在名录中 / override credit codes "
+            f"not in the register: {', '.join(summary.unmatched_overrides[:20])}"
+        )
+    raise typer.Exit(EXIT_ROWS_REJECTED if summary.rejected else 0)
+
+
+def print_summary(summary: ClassificationSummary, edition_label: str, output: Path) -> None:
+    regions = load_regions()
+    console.print(f"[bold]分类版本 / edition:[/] {edition_label}", highlight=False)
+    console.print(f"[bold]经营范围规则 / scope rules:[/] {RULES_VERSION}", highlight=False)
+
+    status_table = Table(title="按状态 / by status")
+    status_table.add_column("状态 status")
+    status_table.add_column("单位数 units", justify="right")
+    status_table.add_column("占比 share", justify="right")
+    for status, label in STATUS_LABELS.items():
+        count = summary.by_status.get(status, 0)
+        share = f"{100 * count / summary.rows:.1f}%" if summary.rows else "—"
+        status_table.add_row(label, f"{count:,}", share)
+    status_table.add_row("[bold]合计 total[/]", f"[bold]{summary.rows:,}[/]", "")
+    console.print(status_table)
+
+    edition = load_edition(summary.edition)
+    category_table = Table(title="已归类单位按大类 / classified units by category")
+    category_table.add_column("大类 category")
+    category_table.add_column("名称 name")
+    category_table.add_column("核心 core")
+    category_table.add_column("单位数 units", justify="right")
+    for code in sorted(c.code for c in edition.classes.values() if c.level == "大类"):
+        de = edition.classes[code]
+        name = f"{de.name} {CATEGORY_NAMES_EN.get(code, '')}".strip()
+        category_table.add_row(
+            code, name, "是 yes" if de.core else "否 no", f"{summary.by_category.get(code, 0):,}"
+        )
+    core_total = sum(n for c, n in summary.by_category.items() if edition.classes[c].core)
+    category_table.add_row("01–04", "[bold]核心产业 core industries[/]", "", f"[bold]{core_total:,}[/]")
+    console.print(category_table)
+
+    region_table = Table(title="按区划 / by region")
+    region_table.add_column("代码 code")
+    region_table.add_column("区划 region")
+    for status in STATUS_LABELS:
+        region_table.add_column(STATUS_LABELS[status].split(" ")[0], justify="right")
+    for code in sorted(summary.by_region):
+        region = regions.get(code)
+        name = f"{region.name_zh} {region.name_en}" if region else "未知 unknown"
+        counts = summary.by_region[code]
+        region_table.add_row(
+            code or "(空 empty)", name, *(f"{counts.get(s, 0):,}" for s in STATUS_LABELS)
+        )
+    console.print(region_table)
+    rate = summary.rows / summary.seconds if summary.seconds else 0.0
+    console.print(
+        f"{summary.rows:,} 行 rows → {output}  ({summary.seconds:.1f} s, {rate:,.0f} rows/s)",
+        highlight=False,
+    )
+
+
+# --- reference ----------------------------------------------------------------------------
+
+
+@reference_app.command("show")
+def reference_show(
+    code: Annotated[str, typer.Argument(help="GB/T 4754 或数字经济分类代码 / GB/T or DE code")],
+    edition: Annotated[str | None, typer.Option("--edition")] = None,
+) -> None:
+    """解释一个代码 / explain a GB/T 4754 or digital-economy code."""
+    try:
+        de_edition = load_edition(edition)
+    except (EditionError, KeyError) as error:
+        raise fail(str(error)) from error
+    tree = load_industry_tree()
+    text = code.strip().upper()
+    gbt_code = text[1:] if text[:1].isalpha() and text[1:].isdigit() else text
+    shown = False
+    if gbt_code in tree:
+        _show_industry(gbt_code, de_edition)
+        shown = True
+    if text in de_edition.classes:
+        _show_de_class(text, de_edition)
+        shown = True
+    if not shown:
+        raise fail(f"「{code}」既不是GB/T 4754-2017代码也不是{de_edition.name}的代码 / unknown code")
+
+
+def _show_industry(code: str, edition: object) -> None:
+    from demonitor.reference.digital_economy import Edition
+
+    assert isinstance(edition, Edition)
+    tree = load_industry_tree()
+    industry = tree.by_code[code]
+    console.print(f"[bold]GB/T 4754-2017 {code} {industry.name}[/] ({LEVEL_ZH[industry.level]})")
+    for depth, ancestor in enumerate(tree.lineage(code)):
+        console.print(f"{'  ' * depth}{ancestor.code} {ancestor.name}", highlight=False)
+    mapping = edition.industry_mapping(tree)
+    classes = tree.classes_under(code)
+    if industry.level != "class":
+        digital = [c for c in classes if c in mapping and mapping[c].full]
+        console.print(
+            f"下属小类 {len(classes)} 个，其中{len(digital)}个完整属于数字经济核心产业 / "
+            f"{len(classes)} classes below, {len(digital)} wholly digital"
+        )
+        return
+    entry = mapping.get(code)
+    console.print(f"[bold]对应数字经济分类 / maps to ({edition.label()}):[/]", highlight=False)
+    if entry is None:
+        console.print("  不属于数字经济及其核心产业分类 / outside the classification")
+        return
+    if entry.full:
+        de = edition.classes[entry.full]
+        console.print(f"  {de.code} {de.name} — 完整归入 / wholly", highlight=False)
+    scope_rules = load_scope_rules()
+    for candidate in entry.partial:
+        de = edition.classes[candidate]
+        rule = scope_rules.get(candidate)
+        terms = "、".join(rule.include[:6]) + ("…" if rule and len(rule.include) > 6 else "") if rule else ""
+        console.print(
+            f"  {de.code} {de.name} — 部分归入（*），须经营范围含：{terms or '（无规则）'} / "
+            "partially, when the business scope shows the activity",
+            highlight=False,
+        )
+
+
+def _show_de_class(code: str, edition: object) -> None:
+    from demonitor.reference.digital_economy import Edition
+
+    assert isinstance(edition, Edition)
+    de = edition.classes[code]
+    console.print(
+        f"[bold]{edition.label()} {code} {de.name}[/] ({de.level}，"
+        f"{'核心产业 core' if de.core else '产业数字化 digitalisation (05)'})",
+        highlight=False,
+    )
+    chain = [de]
+    while chain[-1].parent:
+        chain.append(edition.classes[chain[-1].parent])
+    for depth, item in enumerate(reversed(chain)):
+        console.print(f"{'  ' * depth}{item.code} {item.name}", highlight=False)
+    if de.industry_codes:
+        tree = load_industry_tree()
+        console.print("[bold]GB/T 4754-2017:[/]")
+        for ref in de.industry_codes:
+            industry = tree.by_code[ref.code]
+            mark = "*（部分 partial）" if ref.partial else ""
+            console.print(f"  {ref.code} {industry.name}{mark}", highlight=False)
+    children = [c for c in edition.classes.values() if c.parent == code]
+    if children:
+        console.print(f"[bold]下级 / children ({len(children)}):[/]")
+        for child in children:
+            console.print(f"  {child.code} {child.name}", highlight=False)
+    if de.confidence:
+        console.print(f"可信度 / confidence: {de.confidence}", highlight=False)
+    if de.remark:
+        console.print(f"说明 / remark: {de.remark}", highlight=False)
+    rule = load_scope_rules().get(code)
+    if rule and any(r.partial for r in de.industry_codes):
+        console.print(f"经营范围规则 / scope rule: 含 {'、'.join(rule.include)}", highlight=False)
+        if rule.exclude:
+            console.print(f"  先剔除 / masked first: {'、'.join(rule.exclude)}", highlight=False)
+
+
+@reference_app.command("load-de")
+def reference_load_de(
+    file: Annotated[Path, typer.Argument(help="分类表 CSV / classification table")],
+    edition: Annotated[str, typer.Option("--edition", help="新版本名 / new edition name")],
+    description: Annotated[str, typer.Option("--description")] = "",
+    reconstruction: Annotated[
+        bool, typer.Option("--reconstruction", help="标注为非官方重构 / mark as unofficial")
+    ] = False,
+) -> None:
+    """校验并载入另一版数字经济分类表 / validate and load another edition."""
+    if not file.is_file():
+        raise fail(f"{file}: 文件不存在 / file not found")
+    try:
+        loaded = register_edition(file, edition, description, reconstruction)
+    except EditionError as error:
+        raise fail(str(error)) from error
+    small = loaded.small_classes()
+    console.print(
+        f"已载入 / loaded {loaded.name}: {len(small)} 个小类 classes, "
+        f"{len(loaded.partial_classes())} 个含部分归属 with partial codes",
+        highlight=False,
+    )
+    without = [c.code for c in loaded.partial_classes() if c.code not in load_scope_rules()]
+    if without:
+        console.print(
+            "[yellow]注意 / note:[/] 这些部分归属小类没有经营范围规则 / "
+            f"partial classes without a scope rule: {', '.join(without)}"
+        )
+
+
+@reference_app.command("editions")
+def reference_editions() -> None:
+    """列出分类版本 / list the classification editions."""
+    table = Table(title="数字经济分类版本 / editions")
+    table.add_column("name")
+    table.add_column("内置 builtin")
+    table.add_column("说明 description")
+    for entry in list_editions():
+        table.add_row(str(entry["name"]), "是" if entry["builtin"] else "否", str(entry["description"]))
+    console.print(table)
+
+
+@reference_app.command("regions")
+def reference_regions(
+    regions: Annotated[Path | None, typer.Option("--regions")] = None,
+) -> None:
+    """列出区划 / list the regions."""
+    table_data = load_regions(str(regions) if regions else None)
+    table = Table(title=f"区划 / regions ({table_data.source})")
+    for column in ("code", "name_zh", "name_en", "level", "administered_with"):
+        table.add_column(column)
+    for region in table_data:
+        table.add_row(
+            region.code, region.name_zh, region.name_en, region.level, region.administered_with
+        )
+    console.print(table)
+
+
+# --- demo ---------------------------------------------------------------------------------
+
+
+@demo_app.command("register")
+def demo_register(
+    output: Annotated[Path, typer.Option("-o", "--output", help=".csv/.parquet/.xlsx")],
+    rows: Annotated[int, typer.Option("--rows", min=1)] = 5000,
+    seed: Annotated[int, typer.Option("--seed")] = 2025,
+) -> None:
+    """生成合成的演示企业名录 / write a synthetic demo register (演示数据)."""
+    from demonitor.demo.register import write_demo_register
+
+    try:
+        written = write_demo_register(output, rows, seed)
+    except ValueError as error:
+        raise fail(str(error)) from error
+    console.print(
+        f"已生成演示数据（合成，非真实企业）/ wrote synthetic demo data: {written:,} rows → {output}",
+        highlight=False,
+    )

@@ -1,0 +1,188 @@
+"""Run the classification plan on DuckDB, embedded: register file in, classified file out.
+
+The output is written to a temporary file beside the target and renamed when complete, so a
+failed run never leaves a half-written result.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from demonitor.core.classify import OUTPUT_COLUMNS, ClassificationRules, Override
+from demonitor.engine.plan import Dialect, build_plan
+from demonitor.engine.sources import RegisterError, open_register
+
+XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header
+OUTPUT_SUFFIXES = {".csv", ".parquet", ".xlsx"}
+ProgressCallback = Callable[[float], None]
+
+
+@dataclass
+class ClassificationSummary:
+    """Counts of a run: by status, by DE category (classified rows) and by region × status."""
+
+    edition: str
+    rows: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    by_category: dict[str, int] = field(default_factory=dict)
+    by_region: dict[str, dict[str, int]] = field(default_factory=dict)
+    seconds: float = 0.0
+    unmatched_overrides: list[str] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return self.by_status.get("rejected", 0)
+
+    def add(self, status: str, category: str, region: str, count: int) -> None:
+        self.rows += count
+        self.by_status[status] = self.by_status.get(status, 0) + count
+        if status == "classified":
+            self.by_category[category] = self.by_category.get(category, 0) + count
+        region_counts = self.by_region.setdefault(region, {})
+        region_counts[status] = region_counts.get(status, 0) + count
+
+
+def connect(threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"preserve_insertion_order": True})
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
+def _run_with_progress(
+    con: duckdb.DuckDBPyConnection, sql: str, progress: ProgressCallback | None
+) -> None:
+    """Execute ``sql``; while it runs, report DuckDB's own progress estimate (0–100)."""
+    if progress is None:
+        con.execute(sql)
+        return
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            con.execute(sql)
+        except BaseException as error:  # re-raised in the calling thread
+            failure.append(error)
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.2)
+        try:
+            value = con.query_progress()
+        except duckdb.Error:
+            value = -1
+        if value >= 0:
+            progress(float(value))
+    if failure:
+        raise failure[0]
+    progress(100.0)
+
+
+def classify_file(
+    source: Path,
+    output: Path,
+    rules: ClassificationRules,
+    overrides: Mapping[str, Override] | None = None,
+    progress: ProgressCallback | None = None,
+    threads: int | None = None,
+) -> ClassificationSummary:
+    started = time.perf_counter()
+    suffix = output.suffix.lower()
+    if suffix not in OUTPUT_SUFFIXES:
+        raise RegisterError(
+            f"{output}: 不支持的输出类型 / unsupported output type; use .csv, .parquet or .xlsx"
+        )
+    plan = build_plan(rules, overrides)
+    con = connect(threads)
+    temporary = open_register(con, source)
+    for name, table in plan.relations.items():
+        con.register(name, table)
+    partial = output.with_name(f".{output.name}.partial")
+    summary = ClassificationSummary(edition=rules.edition_name)
+    try:
+        if suffix == ".xlsx":
+            _write_xlsx(con, plan.sql, partial, summary)
+        else:
+            options = "FORMAT parquet, COMPRESSION zstd" if suffix == ".parquet" else "FORMAT csv, HEADER"
+            path_literal = "'" + str(partial).replace("'", "''") + "'"
+            _run_with_progress(con, f"COPY ({plan.sql}) TO {path_literal} ({options})", progress)
+            reader = "read_parquet" if suffix == ".parquet" else "read_csv"
+            extra = "" if suffix == ".parquet" else ", all_varchar = true"
+            counts = con.execute(
+                f"SELECT status, de_category, region_code, count(*) FROM {reader}(?{extra}) "
+                "GROUP BY ALL",
+                [str(partial)],
+            ).fetchall()
+            for status, category, region, count in counts:
+                summary.add(status, category or "", region or "", int(count))
+        if overrides:
+            summary.unmatched_overrides = sorted(
+                code
+                for (code,) in con.execute(
+                    "SELECT credit_code FROM override EXCEPT "
+                    f"SELECT upper({Dialect().trim('credit_code')}) FROM register"
+                ).fetchall()
+            )
+        os.replace(partial, output)
+    except duckdb.Error as error:
+        raise RegisterError(f"{source}: 读取或处理失败 / cannot process: {error}") from error
+    finally:
+        partial.unlink(missing_ok=True)
+        for path in temporary:
+            path.unlink(missing_ok=True)
+        con.close()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def classify_to_table(
+    source: Path, rules: ClassificationRules, overrides: Mapping[str, Override] | None = None
+) -> pa.Table:
+    """The classified register in memory (for tests and small registers)."""
+    plan = build_plan(rules, overrides)
+    con = connect()
+    temporary = open_register(con, source)
+    try:
+        for name, table in plan.relations.items():
+            con.register(name, table)
+        return con.sql(plan.sql).to_arrow_table()
+    finally:
+        for path in temporary:
+            path.unlink(missing_ok=True)
+        con.close()
+
+
+def _write_xlsx(
+    con: duckdb.DuckDBPyConnection, sql: str, path: Path, summary: ClassificationSummary
+) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("classified")
+    sheet.append(list(OUTPUT_COLUMNS))
+    reader = con.sql(sql).to_arrow_reader(50_000)
+    written = 0
+    for batch in reader:
+        written += batch.num_rows
+        if written > XLSX_MAX_ROWS:
+            raise RegisterError(
+                f"{path.name}: 超过Excel的{XLSX_MAX_ROWS}行上限，请输出为.parquet或.csv / "
+                f"more than Excel's {XLSX_MAX_ROWS} rows; write .parquet or .csv"
+            )
+        columns = batch.to_pydict()
+        for values in zip(*(columns[c] for c in OUTPUT_COLUMNS), strict=True):
+            sheet.append(list(values))
+        for status, category, region in zip(
+            columns["status"], columns["de_category"], columns["region_code"], strict=True
+        ):
+            summary.add(status, category, region, 1)
+    workbook.save(path)
