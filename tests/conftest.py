@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from demonitor.core.classify import ClassificationRules
+from demonitor.engine.rules import load_classification_rules
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+REGISTER_HEADER = ["credit_code", "name", "region_code", "industry_code", "business_scope"]
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own DEMONITOR_HOME, so loaded editions never leak between tests."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("DEMONITOR_HOME", str(home))
+    monkeypatch.delenv("DEMONITOR_DE_EDITION", raising=False)
+    monkeypatch.delenv("DEMONITOR_REGIONS", raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def rules() -> ClassificationRules:
+    return load_classification_rules()
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    if not SHARED.is_dir():
+        pytest.fail(f"../shared not found at {SHARED}: tests need it beside the project")
+    return SHARED
+
+
+WriteRegister = Callable[..., Path]
+
+
+@pytest.fixture
+def write_register(tmp_path: Path) -> WriteRegister:
+    """Write rows (lists in REGISTER_HEADER order) to a CSV and return its path."""
+
+    def write(rows: list[list[str]], header: list[str] | None = None, name: str = "register.csv",
+              encoding: str = "utf-8") -> Path:
+        path = tmp_path / name
+        with path.open("w", encoding=encoding, newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header or REGISTER_HEADER)
+            writer.writerows(rows)
+        return path
+
+    return write
