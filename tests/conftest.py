@@ -14,7 +14,9 @@ REGISTER_HEADER = ["credit_code", "name", "region_code", "industry_code", "busin
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Every test gets its own DEMONITOR_HOME, so loaded editions never leak between tests."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("DEMONITOR_HOME", str(home))
@@ -42,8 +44,12 @@ WriteRegister = Callable[..., Path]
 def write_register(tmp_path: Path) -> WriteRegister:
     """Write rows (lists in REGISTER_HEADER order) to a CSV and return its path."""
 
-    def write(rows: list[list[str]], header: list[str] | None = None, name: str = "register.csv",
-              encoding: str = "utf-8") -> Path:
+    def write(
+        rows: list[list[str]],
+        header: list[str] | None = None,
+        name: str = "register.csv",
+        encoding: str = "utf-8",
+    ) -> Path:
         path = tmp_path / name
         with path.open("w", encoding=encoding, newline="") as handle:
             writer = csv.writer(handle)

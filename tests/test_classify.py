@@ -8,10 +8,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import REGISTER_HEADER, WriteRegister
 from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
-from conftest import REGISTER_HEADER, WriteRegister
 from demonitor.cli import app
 from demonitor.core.classify import OUTPUT_COLUMNS, ClassificationRules, classify_register
 from demonitor.core.credit_code import check_character
@@ -44,14 +44,44 @@ def run(path: Path, output: Path, *extra: str) -> tuple[int, list[dict[str, str]
 
 
 GOOD_ROWS = [
-    [SOFTWARE, "泰州华信软件科技有限公司", "321202", "I6513", "一般项目：软件开发；信息技术咨询服务"],
-    [POWER_CABLE, "靖江远东电力电缆有限公司", "321282", "3831", "一般项目：电力电缆制造；电线、电缆经营"],
-    [DATA_CABLE, "靖江亨通通信电缆有限公司", "321282", "C3831", "一般项目：电力电缆制造；通信电缆制造；光缆销售"],
-    [CHEMICAL, "泰兴瑞丰化工有限公司", "321283", "2614", "许可项目：危险化学品生产。一般项目：化工产品销售"],
+    [
+        SOFTWARE,
+        "泰州华信软件科技有限公司",
+        "321202",
+        "I6513",
+        "一般项目：软件开发；信息技术咨询服务",
+    ],
+    [
+        POWER_CABLE,
+        "靖江远东电力电缆有限公司",
+        "321282",
+        "3831",
+        "一般项目：电力电缆制造；电线、电缆经营",
+    ],
+    [
+        DATA_CABLE,
+        "靖江亨通通信电缆有限公司",
+        "321282",
+        "C3831",
+        "一般项目：电力电缆制造；通信电缆制造；光缆销售",
+    ],
+    [
+        CHEMICAL,
+        "泰兴瑞丰化工有限公司",
+        "321283",
+        "2614",
+        "许可项目：危险化学品生产。一般项目：化工产品销售",
+    ],
     [CONSULTING, "泰州数联咨询有限公司", "321203", "7239", "一般项目：软件开发；企业管理咨询"],
-    [SMART_FACTORY, "姜堰精工机械有限公司", "321204", "3311", "一般项目：金属结构制造；智能制造装备销售；工业互联网数据服务"],
+    [
+        SMART_FACTORY,
+        "姜堰精工机械有限公司",
+        "321204",
+        "3311",
+        "一般项目：金属结构制造；智能制造装备销售；工业互联网数据服务",
+    ],
     [PLAIN_CABLE, "靖江普通电缆有限公司", "321282", "3831", "一般项目：电线、电缆经营"],
-]  # fmt: skip
+]
 
 
 def by_code(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
@@ -84,15 +114,18 @@ def test_each_rule_decides_as_specified(write_register: WriteRegister, tmp_path:
     assert result[CONSULTING]["status"] == "candidate"
     assert result[CONSULTING]["de_code"] == ""
     assert result[CONSULTING]["method"] == "first_scope_item"
-    assert "软件开发" in result[CONSULTING]["evidence"] and "030103" in result[CONSULTING]["evidence"]
+    assert (
+        "软件开发" in result[CONSULTING]["evidence"] and "030103" in result[CONSULTING]["evidence"]
+    )
     for row in rows:
         assert row["edition"] == "nbs-de-2021-reconstructed"
     assert list(rows[0]) == list(OUTPUT_COLUMNS)
     assert "重构版" in output  # results name the reconstruction
 
 
-def test_an_industry_code_outside_the_classification(write_register: WriteRegister,
-                                                     tmp_path: Path) -> None:  # fmt: skip
+def test_an_industry_code_outside_the_classification(
+    write_register: WriteRegister, tmp_path: Path
+) -> None:
     intl = code("321202MA1A0099")
     exit_code, rows, _ = run(
         write_register([[intl, "国际组织驻泰代表处", "321202", "9700", "联络"]]), tmp_path / "o.csv"
@@ -129,7 +162,7 @@ def test_a_bad_override_file_stops_the_run(write_register: WriteRegister, tmp_pa
     overrides.write_text(
         f"credit_code,de_code,note\n{SOFTWARE},999999,x\n{CONSULTING},030103,\n", encoding="utf-8"
     )
-    exit_code, rows, output = run(
+    exit_code, _, output = run(
         write_register(GOOD_ROWS), tmp_path / "out.csv", "--overrides", str(overrides)
     )
     assert exit_code == 2
@@ -140,21 +173,39 @@ def test_a_bad_override_file_stops_the_run(write_register: WriteRegister, tmp_pa
 REJECTIONS = [
     (["", "无代码公司", "321202", "6513", "软件开发"], "统一社会信用代码为空"),
     (["91321202MA1A00", "短码公司", "321202", "6513", "软件开发"], "应为18位"),
-    ([SOFTWARE[:-1] + ("0" if SOFTWARE[-1] != "0" else "1"), "错码公司", "321202", "6513", "软件开发"],
-     f"校验码错误（应为{SOFTWARE[-1]}）"),
+    (
+        [
+            SOFTWARE[:-1] + ("0" if SOFTWARE[-1] != "0" else "1"),
+            "错码公司",
+            "321202",
+            "6513",
+            "软件开发",
+        ],
+        f"校验码错误（应为{SOFTWARE[-1]}）",
+    ),
     ([code("321202MA1A0010"), "", "321202", "6513", "软件开发"], "单位名称为空"),
     ([code("321202MA1A0011"), "无区划公司", "", "6513", "软件开发"], "行政区划代码为空"),
     ([code("321202MA1A0012"), "外地公司", "320100", "6513", "软件开发"], "320100不在区划表中"),
     ([code("321202MA1A0013"), "无行业公司", "321202", "", "软件开发"], "行业代码为空"),
-    ([code("321202MA1A0014"), "错行业公司", "321202", "3999", "软件开发"], "「3999」不是GB/T 4754-2017的小类"),
-    ([code("321202MA1A0015"), "大类公司", "321202", "65", "软件开发"], "「65」不是GB/T 4754-2017的小类"),
-    ([code("321202MA1A0016"), "门类错公司", "321202", "C6513", "软件开发"], "门类字母C与行业代码6513（门类I）不符"),
-]  # fmt: skip
+    (
+        [code("321202MA1A0014"), "错行业公司", "321202", "3999", "软件开发"],
+        "「3999」不是GB/T 4754-2017的小类",
+    ),
+    (
+        [code("321202MA1A0015"), "大类公司", "321202", "65", "软件开发"],
+        "「65」不是GB/T 4754-2017的小类",
+    ),
+    (
+        [code("321202MA1A0016"), "门类错公司", "321202", "C6513", "软件开发"],
+        "门类字母C与行业代码6513（门类I）不符",
+    ),
+]
 
 
 @pytest.mark.parametrize(("row", "reason"), REJECTIONS, ids=[r for _, r in REJECTIONS])
-def test_every_rejection_reason_names_its_column(write_register: WriteRegister, tmp_path: Path,
-                                                 row: list[str], reason: str) -> None:  # fmt: skip
+def test_every_rejection_reason_names_its_column(
+    write_register: WriteRegister, tmp_path: Path, row: list[str], reason: str
+) -> None:
     exit_code, rows, _ = run(write_register([row]), tmp_path / "out.csv")
     assert exit_code == 3
     assert len(rows) == 1
@@ -165,8 +216,9 @@ def test_every_rejection_reason_names_its_column(write_register: WriteRegister, 
     assert " / " in rows[0]["reason"]  # Chinese, then English
 
 
-def test_duplicates_are_rejected_after_the_first(write_register: WriteRegister,
-                                                 tmp_path: Path) -> None:  # fmt: skip
+def test_duplicates_are_rejected_after_the_first(
+    write_register: WriteRegister, tmp_path: Path
+) -> None:
     rows_in = [GOOD_ROWS[0], GOOD_ROWS[1], [SOFTWARE.lower(), "重复公司", "321202", "6513", ""]]
     exit_code, rows, _ = run(write_register(rows_in), tmp_path / "out.csv")
     assert exit_code == 3
@@ -192,8 +244,11 @@ def test_chinese_headers_are_accepted(write_register: WriteRegister, tmp_path: P
 
 
 def test_a_gbk_encoded_csv_is_read(write_register: WriteRegister, tmp_path: Path) -> None:
-    path = write_register(GOOD_ROWS, header=["统一社会信用代码", "单位名称", "行政区划代码",
-                                            "行业代码", "经营范围"], encoding="gbk")  # fmt: skip
+    path = write_register(
+        GOOD_ROWS,
+        header=["统一社会信用代码", "单位名称", "行政区划代码", "行业代码", "经营范围"],
+        encoding="gbk",
+    )
     exit_code, rows, _ = run(path, tmp_path / "out.csv")
     assert exit_code == 0
     assert by_code(rows)[DATA_CABLE]["name"] == "靖江亨通通信电缆有限公司"
@@ -260,8 +315,9 @@ def test_output_row_count_equals_input_row_count_in_input_order(
     assert [r["name"] for r in rows] == [r[1] for r in rows_in]
 
 
-def test_summary_counts_statuses_categories_and_regions(write_register: WriteRegister,
-                                                        tmp_path: Path) -> None:  # fmt: skip
+def test_summary_counts_statuses_categories_and_regions(
+    write_register: WriteRegister, tmp_path: Path
+) -> None:
     exit_code, _, output = run(write_register(GOOD_ROWS), tmp_path / "out.csv")
     assert exit_code == 0
     assert "按状态 / by status" in output and "按区划 / by region" in output
@@ -273,18 +329,44 @@ def test_engine_agrees_with_the_reference_implementation(
 ) -> None:
     rows_in = GOOD_ROWS + [r for r, _ in REJECTIONS] + [GOOD_ROWS[0]]
     _, rows, _ = run(write_register(rows_in), tmp_path / "out.csv")
-    expected = classify_register([dict(zip(REGISTER_HEADER, r, strict=True)) for r in rows_in], rules)
+    expected = classify_register(
+        [dict(zip(REGISTER_HEADER, r, strict=True)) for r in rows_in], rules
+    )
     for got, want in zip(rows, expected, strict=True):
-        assert got == {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in want.items()}
+        assert got == {
+            k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in want.items()
+        }
 
 
 def test_output_is_never_half_written(write_register: WriteRegister, tmp_path: Path) -> None:
     output = tmp_path / "out.csv"
     output.write_text("previous result\n", encoding="utf-8")
     broken = tmp_path / "broken.csv"
-    broken.write_text('credit_code,name,region_code,industry_code,business_scope\n"a,"b\n',
-                      encoding="utf-8")  # fmt: skip
+    broken.write_text(
+        'credit_code,name,region_code,industry_code,business_scope\n"a,"b\n', encoding="utf-8"
+    )
     exit_code, _, _ = run(broken, output)
     assert exit_code == 2
     assert output.read_text(encoding="utf-8") == "previous result\n"
     assert not any(p.name.endswith(".partial") for p in tmp_path.iterdir())
+
+
+def test_engine_agrees_with_the_reference_on_the_demo_register(
+    rules: ClassificationRules, tmp_path: Path
+) -> None:
+    """The vectorised plan and the per-row reference classify 20,000 demo rows identically."""
+    from demonitor.demo.register import write_demo_register
+    from demonitor.engine.duckdb_backend import classify_to_table
+
+    source = tmp_path / "demo.parquet"
+    write_demo_register(source, 20_000, seed=7)
+    engine = classify_to_table(source, rules).to_pylist()
+    register = pq.read_table(source).to_pylist()
+    expected = classify_register(register, rules)
+    assert len(engine) == len(expected) == 20_000
+    mismatches = [(got, want) for got, want in zip(engine, expected, strict=True) if got != want]
+    assert not mismatches, mismatches[:3]
+    statuses = {row["status"] for row in engine}
+    methods = {row["method"] for row in engine}
+    assert statuses == {"classified", "not_digital", "candidate", "rejected"}
+    assert methods == {"industry_code", "business_scope", "first_scope_item", "validation"}

@@ -11,11 +11,29 @@ from demonitor.core.credit_code import CHARSET, check_character, credit_code_pro
 TABLE = {str(d): d for d in range(10)}
 TABLE.update(
     {
-        "A": 10, "B": 11, "C": 12, "D": 13, "E": 14, "F": 15, "G": 16, "H": 17, "J": 18,
-        "K": 19, "L": 20, "M": 21, "N": 22, "P": 23, "Q": 24, "R": 25, "T": 26, "U": 27,
-        "W": 28, "X": 29, "Y": 30,
+        "A": 10,
+        "B": 11,
+        "C": 12,
+        "D": 13,
+        "E": 14,
+        "F": 15,
+        "G": 16,
+        "H": 17,
+        "J": 18,
+        "K": 19,
+        "L": 20,
+        "M": 21,
+        "N": 22,
+        "P": 23,
+        "Q": 24,
+        "R": 25,
+        "T": 26,
+        "U": 27,
+        "W": 28,
+        "X": 29,
+        "Y": 30,
     }
-)  # fmt: skip
+)
 INVERSE = {value: char for char, value in TABLE.items()}
 
 

@@ -47,9 +47,12 @@ def test_an_edition_with_star_marks_loads_and_is_used(tmp_path: Path) -> None:
     for row in rows:
         if row["de_code"] == "010606":
             row["industry_codes"] = "3831"
-    path = write_rows(tmp_path / "official.csv", rows,
-                      ["de_code", "de_name", "level", "parent", "industry_codes"])  # fmt: skip
-    result = runner.invoke(app, ["reference", "load-de", str(path), "--edition", "nbs-de-2021-test"])
+    path = write_rows(
+        tmp_path / "official.csv", rows, ["de_code", "de_name", "level", "parent", "industry_codes"]
+    )
+    result = runner.invoke(
+        app, ["reference", "load-de", str(path), "--edition", "nbs-de-2021-test"]
+    )
     assert result.exit_code == 0, result.output
     assert "157" in result.output
     assert "nbs-de-2021-test" in {e["name"] for e in list_editions()}
@@ -63,7 +66,10 @@ def test_an_edition_with_star_marks_loads_and_is_used(tmp_path: Path) -> None:
 
 def test_an_existing_edition_is_never_replaced(tmp_path: Path) -> None:
     path = write_rows(tmp_path / "e.csv", reconstructed_rows())
-    assert runner.invoke(app, ["reference", "load-de", str(path), "--edition", "copy-1"]).exit_code == 0
+    assert (
+        runner.invoke(app, ["reference", "load-de", str(path), "--edition", "copy-1"]).exit_code
+        == 0
+    )
     again = runner.invoke(app, ["reference", "load-de", str(path), "--edition", "copy-1"])
     assert again.exit_code == 2
     assert "已存在" in again.output
@@ -90,8 +96,17 @@ def broken(rows: list[dict[str, str]], code: str, **changes: str) -> list[dict[s
         (lambda rows: broken(rows, "010101", core="false"), "core"),
         (lambda rows: broken(rows, "0101", industry_codes="3911"), "double counting"),
     ],
-    ids=["duplicate", "unknown-gbt", "malformed", "tree-incomplete", "no-parent",
-         "double-counted", "bad-level", "core-flag", "core-group-codes"],  # fmt: skip
+    ids=[
+        "duplicate",
+        "unknown-gbt",
+        "malformed",
+        "tree-incomplete",
+        "no-parent",
+        "double-counted",
+        "bad-level",
+        "core-flag",
+        "core-group-codes",
+    ],
 )
 def test_a_bad_edition_is_refused_with_its_reasons(tmp_path: Path, mutate, expected: str) -> None:  # type: ignore[no-untyped-def]
     path = write_rows(tmp_path / "bad.csv", mutate(reconstructed_rows()))
@@ -112,7 +127,8 @@ def test_missing_columns_are_named(tmp_path: Path) -> None:
 
 def test_unknown_edition_name_is_an_error_for_classify(tmp_path: Path) -> None:
     result = runner.invoke(
-        app, ["classify", str(tmp_path / "r.csv"), "-o", str(tmp_path / "o.csv"), "--edition", "nope"]
+        app,
+        ["classify", str(tmp_path / "r.csv"), "-o", str(tmp_path / "o.csv"), "--edition", "nope"],
     )
     assert result.exit_code == 2
     assert "nope" in result.output

@@ -67,16 +67,32 @@ def test_mapping_of_whole_and_partial_codes() -> None:
     core_classes = {c for c, m in mapping.items() if m.full and m.full[:2] != "05"}
     core_partial = {c for c, m in mapping.items() if any(p[:2] != "05" for p in m.partial)}
     assert len(core_classes | core_partial) == 126
-    assert core_partial == {"2462", "3831", "4790", "4851", "4910", "4999", "5179", "5279",
-                            "7213", "7310", "7320"}  # fmt: skip
+    assert core_partial == {
+        "2462",
+        "3831",
+        "4790",
+        "4851",
+        "4910",
+        "4999",
+        "5179",
+        "5279",
+        "7213",
+        "7310",
+        "7320",
+    }
 
 
 def test_taizhou_regions_with_the_zone_under_gaogang() -> None:
     regions = load_regions()
     assert regions.city().code == "321200"
     assert {r.code for r in regions.county_level()} == {
-        "321202", "321203", "321204", "321281", "321282", "321283"
-    }  # fmt: skip
+        "321202",
+        "321203",
+        "321204",
+        "321281",
+        "321282",
+        "321283",
+    }
     zone = regions.get("321271")
     assert zone is not None and zone.level == "zone" and zone.county_level_code == "321203"
 

@@ -159,7 +159,9 @@ def print_summary(summary: ClassificationSummary, edition_label: str, output: Pa
             code, name, "是 yes" if de.core else "否 no", f"{summary.by_category.get(code, 0):,}"
         )
     core_total = sum(n for c, n in summary.by_category.items() if edition.classes[c].core)
-    category_table.add_row("01–04", "[bold]核心产业 core industries[/]", "", f"[bold]{core_total:,}[/]")
+    category_table.add_row(
+        "01–04", "[bold]核心产业 core industries[/]", "", f"[bold]{core_total:,}[/]"
+    )
     console.print(category_table)
 
     region_table = Table(title="按区划 / by region")
@@ -206,7 +208,9 @@ def reference_show(
         _show_de_class(text, de_edition)
         shown = True
     if not shown:
-        raise fail(f"「{code}」既不是GB/T 4754-2017代码也不是{de_edition.name}的代码 / unknown code")
+        raise fail(
+            f"「{code}」既不是GB/T 4754-2017代码也不是{de_edition.name}的代码 / unknown code"
+        )
 
 
 def _show_industry(code: str, edition: object) -> None:
@@ -239,7 +243,11 @@ def _show_industry(code: str, edition: object) -> None:
     for candidate in entry.partial:
         de = edition.classes[candidate]
         rule = scope_rules.get(candidate)
-        terms = "、".join(rule.include[:6]) + ("…" if rule and len(rule.include) > 6 else "") if rule else ""
+        terms = (
+            "、".join(rule.include[:6]) + ("…" if rule and len(rule.include) > 6 else "")
+            if rule
+            else ""
+        )
         console.print(
             f"  {de.code} {de.name} — 部分归入（*），须经营范围含：{terms or '（无规则）'} / "
             "partially, when the business scope shows the activity",
@@ -323,7 +331,9 @@ def reference_editions() -> None:
     table.add_column("内置 builtin")
     table.add_column("说明 description")
     for entry in list_editions():
-        table.add_row(str(entry["name"]), "是" if entry["builtin"] else "否", str(entry["description"]))
+        table.add_row(
+            str(entry["name"]), "是" if entry["builtin"] else "否", str(entry["description"])
+        )
     console.print(table)
 
 
@@ -360,6 +370,6 @@ def demo_register(
     except ValueError as error:
         raise fail(str(error)) from error
     console.print(
-        f"已生成演示数据（合成，非真实企业）/ wrote synthetic demo data: {written:,} rows → {output}",
+        f"已生成演示数据（合成，非真实企业）/ synthetic demo data: {written:,} rows → {output}",
         highlight=False,
     )

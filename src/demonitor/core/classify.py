@@ -58,9 +58,12 @@ METHODS = ("industry_code", "business_scope", "first_scope_item", "manual", "val
 # Whitespace trimmed from both ends of every field, including the ideographic space.
 TRIM_CHARS = " \t\r\n\u3000"
 INDUSTRY_CODE_PATTERN = r"^([A-Ta-t]?)([0-9]{4})$"
-# 经营范围 begins with an optional section label; the first item ends at the first separator.
-SCOPE_LABEL_PATTERN = r"^(一般项目|许可项目)[：:]"
-FIRST_ITEM_PATTERN = r"^[^；;。（(]*"
+# 经营范围 begins with an optional section label (all five characters long); the first item ends
+# at the first separator, tried in this order.
+SCOPE_LABELS = ("一般项目：", "一般项目:", "许可项目：", "许可项目:")
+ITEM_SEPARATORS = ("；", ";", "。", "（", "(")
+# Exclude terms are replaced by this character, so that no include term can form across the gap.
+MASK = "|"
 
 # Text templates. Placeholders are filled by the Python rules here and by the SQL plan alike.
 REASON_SEPARATOR = "；"
@@ -131,8 +134,8 @@ class Override:
 @dataclass(frozen=True)
 class CompiledScopeRule:
     de_code: str
-    include_pattern: str
-    exclude_pattern: str  # empty when the rule has no exclude terms
+    include: tuple[str, ...]  # in priority order: the first one present is the evidence
+    exclude: tuple[str, ...]  # masked out first, longest first
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,7 @@ class ClassificationRules:
     de_core: Mapping[str, bool]
     mapping: Mapping[str, ClassMapping]
     scope_rules: Mapping[str, CompiledScopeRule]
-    digital_terms_pattern: str
+    digital_terms: tuple[str, ...]
     digital_term_suggestion: Mapping[str, str]
     industry_names: Mapping[str, str]
     industry_sections: Mapping[str, str]
@@ -155,11 +158,6 @@ class ClassificationRules:
     def partial_classes_without_rule(self) -> list[str]:
         needed = {code for m in self.mapping.values() for code in m.partial}
         return sorted(needed - set(self.scope_rules))
-
-
-def literal_alternation(terms: tuple[str, ...]) -> str:
-    """A regex matching any of the literal terms, leftmost match first, in the given order."""
-    return "|".join(re.escape(term) for term in terms)
 
 
 def build_rules(
@@ -179,12 +177,12 @@ def build_rules(
         mapping=edition.industry_mapping(tree),
         scope_rules={
             code: CompiledScopeRule(
-                code, literal_alternation(rule.include), literal_alternation(rule.exclude)
+                code, rule.include, tuple(sorted(rule.exclude, key=len, reverse=True))
             )
             for code, rule in scope_rules.items()
             if code in edition.classes
         },
-        digital_terms_pattern=literal_alternation(tuple(t.term for t in digital_terms)),
+        digital_terms=tuple(t.term for t in digital_terms),
         digital_term_suggestion={t.term: t.suggests_de_code for t in digital_terms},
         industry_names={i.code: i.name for i in tree.classes()},
         industry_sections={i.code: tree.section_of(i.code) for i in tree.classes()},
@@ -208,16 +206,30 @@ def normalise_industry_code(raw: str) -> tuple[str, str]:
 
 
 def first_scope_item(scope: str) -> str:
-    without_label = re.sub(SCOPE_LABEL_PATTERN, "", scope)
-    match = re.match(FIRST_ITEM_PATTERN, without_label)
-    return clean(match.group(0)) if match else ""
+    """The first item of the scope, without its 一般项目/许可项目 label."""
+    text = scope.lstrip(TRIM_CHARS)
+    label = next((label for label in SCOPE_LABELS if text.startswith(label)), "")
+    text = text[len(label) :]
+    for separator in ITEM_SEPARATORS:
+        text = text.split(separator, 1)[0]
+    return clean(text)
+
+
+def mask_terms(text: str, terms: tuple[str, ...]) -> str:
+    """Replace each term (in the given order) by MASK, so no other term can match inside it."""
+    for term in terms:
+        text = text.replace(term, MASK)
+    return text
+
+
+def first_present(text: str, terms: tuple[str, ...]) -> str:
+    """The first of the terms, in their order, that occurs in the text, or ""."""
+    return next((term for term in terms if term in text), "")
 
 
 def scope_rule_match(scope: str, rule: CompiledScopeRule) -> str:
-    """The include term found after masking the exclude terms, or ""."""
-    masked = re.sub(rule.exclude_pattern, "", scope) if rule.exclude_pattern else scope
-    found = re.search(rule.include_pattern, masked)
-    return found.group(0) if found else ""
+    """The include term that shows the activity, after masking the exclude terms, or ""."""
+    return first_present(mask_terms(scope, rule.exclude), rule.include)
 
 
 def validation_reasons(
@@ -262,7 +274,7 @@ def classify_unit(
     same credit code; ``source_row`` the row number of this one (the header is row 1)."""
     fields = {column: clean(row.get(column)) for column in REGISTER_COLUMNS}
     fields["credit_code"] = fields["credit_code"].upper()
-    letter, code = normalise_industry_code(fields["industry_code"])
+    _, code = normalise_industry_code(fields["industry_code"])
     result: dict[str, object] = {
         "credit_code": fields["credit_code"],
         "name": fields["name"],
@@ -298,7 +310,9 @@ def classify_unit(
 
     if override is not None:
         if override.de_code:
-            return assign(override.de_code, "manual", message("evidence_manual", note=override.note))
+            return assign(
+                override.de_code, "manual", message("evidence_manual", note=override.note)
+            )
         result.update(
             method="manual",
             evidence=message("evidence_manual", note=override.note),
@@ -329,9 +343,8 @@ def classify_unit(
             return assign(candidate, "business_scope", evidence)
 
     item = first_scope_item(scope)
-    found = re.search(rules.digital_terms_pattern, item) if item else None
-    if found:
-        term = found.group(0)
+    term = first_present(item, rules.digital_terms) if item else ""
+    if term:
         suggested = rules.digital_term_suggestion[term]
         result.update(
             method="first_scope_item",
@@ -345,7 +358,9 @@ def classify_unit(
         result.update(
             method="business_scope",
             status="not_digital",
-            reason=message("reason_partial", industry_code=code, candidates="/".join(mapping.partial)),
+            reason=message(
+                "reason_partial", industry_code=code, candidates="/".join(mapping.partial)
+            ),
         )
     else:
         result.update(

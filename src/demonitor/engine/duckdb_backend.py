@@ -17,7 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from demonitor.core.classify import OUTPUT_COLUMNS, ClassificationRules, Override
-from demonitor.engine.plan import Dialect, build_plan
+from demonitor.engine.plan import ClassificationPlan, build_plan
 from demonitor.engine.sources import RegisterError, open_register
 
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header
@@ -52,9 +52,35 @@ class ClassificationSummary:
 
 def connect(threads: int | None = None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config={"preserve_insertion_order": True})
+    # Keep DuckDB's progress estimate (for our own bar) but never let it print.
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     return con
+
+
+def _install_lookup(con: duckdb.DuckDBPyConnection, name: str, relation: str) -> None:
+    """A keyed relation as an ENUM of its keys and one list variable per value column, so the
+    plan reads it with a cast and an index: no join, and the register keeps its order."""
+    columns = [d[0] for d in con.execute(f"SELECT * FROM {relation} LIMIT 0").description]
+    con.execute(f"CREATE TYPE {name}__key AS ENUM (SELECT key FROM {relation} ORDER BY key)")
+    for column in columns:
+        if column != "key":
+            con.execute(
+                f"SET VARIABLE {name}__{column} = "
+                f"(SELECT coalesce(list({column} ORDER BY key), []) FROM {relation})"
+            )
+
+
+def prepare_plan(con: duckdb.DuckDBPyConnection, plan: ClassificationPlan) -> None:
+    """Install the plan's lookups and compute its derived relations from ``register``."""
+    for name, lookup in plan.lookups.items():
+        con.register(f"{name}__table", lookup.table)
+        _install_lookup(con, name, f"{name}__table")
+    con.register("overrides", plan.overrides)
+    for name, sql in plan.derived.items():
+        con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
 
 
 def _run_with_progress(
@@ -104,15 +130,16 @@ def classify_file(
     plan = build_plan(rules, overrides)
     con = connect(threads)
     temporary = open_register(con, source)
-    for name, table in plan.relations.items():
-        con.register(name, table)
     partial = output.with_name(f".{output.name}.partial")
     summary = ClassificationSummary(edition=rules.edition_name)
     try:
+        prepare_plan(con, plan)
         if suffix == ".xlsx":
             _write_xlsx(con, plan.sql, partial, summary)
         else:
-            options = "FORMAT parquet, COMPRESSION zstd" if suffix == ".parquet" else "FORMAT csv, HEADER"
+            options = (
+                "FORMAT parquet, COMPRESSION zstd" if suffix == ".parquet" else "FORMAT csv, HEADER"
+            )
             path_literal = "'" + str(partial).replace("'", "''") + "'"
             _run_with_progress(con, f"COPY ({plan.sql}) TO {path_literal} ({options})", progress)
             reader = "read_parquet" if suffix == ".parquet" else "read_csv"
@@ -128,8 +155,8 @@ def classify_file(
             summary.unmatched_overrides = sorted(
                 code
                 for (code,) in con.execute(
-                    "SELECT credit_code FROM override EXCEPT "
-                    f"SELECT upper({Dialect().trim('credit_code')}) FROM register"
+                    "SELECT key FROM overrides EXCEPT "
+                    "SELECT upper(trim(credit_code, ' \t\r\n\u3000')) FROM register"
                 ).fetchall()
             )
         os.replace(partial, output)
@@ -152,8 +179,7 @@ def classify_to_table(
     con = connect()
     temporary = open_register(con, source)
     try:
-        for name, table in plan.relations.items():
-            con.register(name, table)
+        prepare_plan(con, plan)
         return con.sql(plan.sql).to_arrow_table()
     finally:
         for path in temporary:

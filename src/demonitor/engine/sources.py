@@ -106,7 +106,9 @@ def _xlsx_table(path: Path) -> pa.Table:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise RegisterError(f"{path}: 无法读取Excel文件 / cannot read the workbook: {error}") from error
+        raise RegisterError(
+            f"{path}: 无法读取Excel文件 / cannot read the workbook: {error}"
+        ) from error
     try:
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
@@ -123,7 +125,9 @@ def _xlsx_table(path: Path) -> pa.Table:
     finally:
         workbook.close()
     unique = _unique_names(names)
-    return pa.table({name: pa.array(col, pa.string()) for name, col in zip(unique, columns, strict=True)})
+    return pa.table(
+        {name: pa.array(col, pa.string()) for name, col in zip(unique, columns, strict=True)}
+    )
 
 
 def _unique_names(names: list[str]) -> list[str]:
@@ -226,10 +230,13 @@ def load_overrides(path: Path, rules: ClassificationRules) -> dict[str, Override
                 f"is not a class of edition {rules.edition_name}"
             )
         if not note:
-            problems.append(f"{where}: [note] 须写明认定理由 / the reason for the decision is required")
+            problems.append(
+                f"{where}: [note] 须写明认定理由 / the reason for the decision is required"
+            )
         overrides[credit_code] = Override(credit_code, de_code, note)
     if problems:
         raise RegisterError(
-            f"{path}: 人工认定文件有误 / invalid overrides file:\n" + "\n".join(f"  - {p}" for p in problems)
+            f"{path}: 人工认定文件有误 / invalid overrides file:\n"
+            + "\n".join(f"  - {p}" for p in problems)
         )
     return overrides

@@ -138,7 +138,11 @@ class EditionError(ValueError):
         self.source = source
         self.problems = problems
         shown = "\n".join(f"  - {p}" for p in problems[:50])
-        more = f"\n  … 另有 {len(problems) - 50} 处 / {len(problems) - 50} more" if len(problems) > 50 else ""
+        more = (
+            f"\n  … 另有 {len(problems) - 50} 处 / {len(problems) - 50} more"
+            if len(problems) > 50
+            else ""
+        )
         super().__init__(f"{source}: 分类表无效 / invalid classification table:\n{shown}{more}")
 
 
@@ -163,7 +167,9 @@ def parse_edition_rows(
         code = row["de_code"].strip()
         level = LEVEL_ALIASES.get(row["level"].strip(), "")
         if not level:
-            problems.append(f"{where}: level「{row['level']}」应为大类/中类/小类 / must be 大类/中类/小类")
+            problems.append(
+                f"{where}: level「{row['level']}」应为大类/中类/小类 / must be 大类/中类/小类"
+            )
             continue
         if not code.isdigit() or len(code) != CODE_LENGTH[level]:
             problems.append(

@@ -17,7 +17,7 @@ RULES_VERSION = "scope-rules-2021-v1"
 
 @dataclass(frozen=True)
 class ScopeRule:
-    """A partial 小类 is assigned when an include term appears after the exclude terms are masked."""
+    """A partial 小类 is assigned when an include term remains after masking the exclude terms."""
 
     de_code: str
     include: tuple[str, ...]
