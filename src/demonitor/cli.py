@@ -148,15 +148,19 @@ def print_summary(summary: ClassificationSummary, edition_label: str, output: Pa
 
     edition = load_edition(summary.edition)
     category_table = Table(title="已归类单位按大类 / classified units by category")
-    category_table.add_column("大类 category")
-    category_table.add_column("名称 name")
+    category_table.add_column("大类")
+    category_table.add_column("名称")
+    category_table.add_column("category", overflow="fold")
     category_table.add_column("核心 core")
     category_table.add_column("单位数 units", justify="right")
     for code in sorted(c.code for c in edition.classes.values() if c.level == "大类"):
         de = edition.classes[code]
-        name = f"{de.name} {CATEGORY_NAMES_EN.get(code, '')}".strip()
         category_table.add_row(
-            code, name, "是 yes" if de.core else "否 no", f"{summary.by_category.get(code, 0):,}"
+            code,
+            de.name,
+            CATEGORY_NAMES_EN.get(code, ""),
+            "是 yes" if de.core else "否 no",
+            f"{summary.by_category.get(code, 0):,}",
         )
     core_total = sum(n for c, n in summary.by_category.items() if edition.classes[c].core)
     category_table.add_row(

@@ -148,7 +148,7 @@ class ClassificationRules:
     de_core: Mapping[str, bool]
     mapping: Mapping[str, ClassMapping]
     scope_rules: Mapping[str, CompiledScopeRule]
-    digital_terms: tuple[str, ...]
+    digital_terms_pattern: str  # leftmost match; at one position, the earlier term in the list
     digital_term_suggestion: Mapping[str, str]
     industry_names: Mapping[str, str]
     industry_sections: Mapping[str, str]
@@ -182,7 +182,7 @@ def build_rules(
             for code, rule in scope_rules.items()
             if code in edition.classes
         },
-        digital_terms=tuple(t.term for t in digital_terms),
+        digital_terms_pattern="|".join(re.escape(t.term) for t in digital_terms),
         digital_term_suggestion={t.term: t.suggests_de_code for t in digital_terms},
         industry_names={i.code: i.name for i in tree.classes()},
         industry_sections={i.code: tree.section_of(i.code) for i in tree.classes()},
@@ -343,7 +343,8 @@ def classify_unit(
             return assign(candidate, "business_scope", evidence)
 
     item = first_scope_item(scope)
-    term = first_present(item, rules.digital_terms) if item else ""
+    found = re.search(rules.digital_terms_pattern, item) if item else None
+    term = found.group(0) if found else ""
     if term:
         suggested = rules.digital_term_suggestion[term]
         result.update(

@@ -72,6 +72,10 @@ class Dialect:
     def full_match(self, expr: str, pattern: str) -> str:
         return f"regexp_full_match({expr}, {self.literal(pattern)})"
 
+    def regex_extract(self, expr: str, pattern: str) -> str:
+        """The leftmost match of the pattern, or ''."""
+        return f"regexp_extract({expr}, {self.literal(pattern)}, 0)"
+
     def starts_with(self, expr: str, prefix: str) -> str:
         return f"prefix({expr}, {self.literal(prefix)})"
 
@@ -132,6 +136,9 @@ class SparkDialect(Dialect):
 
     def full_match(self, expr: str, pattern: str) -> str:
         return f"({expr} RLIKE {self.literal('^(' + pattern + ')$')})"
+
+    def regex_extract(self, expr: str, pattern: str) -> str:
+        return f"regexp_extract({expr}, {self.literal(pattern)}, 0)"
 
     def starts_with(self, expr: str, prefix: str) -> str:
         return f"startswith({expr}, {self.literal(prefix)})"
@@ -426,7 +433,9 @@ candidates AS (
 ),
 termed AS (
     SELECT *,
-        CASE WHEN first_item <> '' THEN {first_present("first_item", rules.digital_terms)} END
+        CASE WHEN first_item <> '' THEN nullif({
+        d.regex_extract("first_item", rules.digital_terms_pattern)
+    }, '') END
             AS candidate_term,
         {scope_term} AS scope_term
     FROM candidates
