@@ -321,7 +321,7 @@ def test_summary_counts_statuses_categories_and_regions(
     exit_code, _, output = run(write_register(GOOD_ROWS), tmp_path / "out.csv")
     assert exit_code == 0
     assert "按状态 / by status" in output and "按区划 / by region" in output
-    assert "靖江市" in output and "core industries" in output and "核心产业" in output
+    assert "靖江市" in output and "核心产业" in output and "01–04" in output
 
 
 def test_engine_agrees_with_the_reference_implementation(
