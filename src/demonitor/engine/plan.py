@@ -23,6 +23,7 @@ and the reference implementation give the same output, byte for byte.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -76,6 +77,9 @@ class Dialect:
         """The leftmost match of the pattern, or ''."""
         return f"regexp_extract({expr}, {self.literal(pattern)}, 0)"
 
+    def regex_matches(self, expr: str, pattern: str) -> str:
+        return f"regexp_matches({expr}, {self.literal(pattern)})"
+
     def starts_with(self, expr: str, prefix: str) -> str:
         return f"prefix({expr}, {self.literal(prefix)})"
 
@@ -94,10 +98,14 @@ class Dialect:
 
     def lookup(self, relation: str, key_expr: str, column: str) -> str:
         """The value of ``column`` in ``relation`` for the key, NULL when the key is absent."""
-        return (
-            f"getvariable('{relation}__{column}')"
-            f"[enum_code(TRY_CAST({key_expr} AS {relation}__key)) + 1]"
-        )
+        return self.lookup_at(relation, self.lookup_position(relation, key_expr), column)
+
+    def lookup_position(self, relation: str, key_expr: str) -> str:
+        """Where the key is in the relation; computed once when several columns are read."""
+        return f"(enum_code(TRY_CAST({key_expr} AS {relation}__key)) + 1)"
+
+    def lookup_at(self, relation: str, position: str, column: str) -> str:
+        return f"getvariable('{relation}__{column}')[{position}]"
 
     def in_values(self, expr: str, values: list[str]) -> str:
         # Not "IN (…)" nor list_contains: DuckDB plans a constant list as a join, which gives up
@@ -140,6 +148,9 @@ class SparkDialect(Dialect):
     def regex_extract(self, expr: str, pattern: str) -> str:
         return f"regexp_extract({expr}, {self.literal(pattern)}, 0)"
 
+    def regex_matches(self, expr: str, pattern: str) -> str:
+        return f"({expr} RLIKE {self.literal(pattern)})"
+
     def starts_with(self, expr: str, prefix: str) -> str:
         return f"startswith({expr}, {self.literal(prefix)})"
 
@@ -153,7 +164,13 @@ class SparkDialect(Dialect):
         return f"trim(BOTH {self.literal(TRIM_CHARS)} FROM {expr})"
 
     def lookup(self, relation: str, key_expr: str, column: str) -> str:
-        return f"(SELECT l.{column} FROM {relation} l WHERE l.key = {key_expr})"
+        return self.lookup_at(relation, key_expr, column)
+
+    def lookup_position(self, relation: str, key_expr: str) -> str:
+        return key_expr  # Spark looks up by the key itself
+
+    def lookup_at(self, relation: str, position: str, column: str) -> str:
+        return f"(SELECT l.{column} FROM {relation} l WHERE l.key = {position})"
 
     def in_values(self, expr: str, values: list[str]) -> str:
         return f"({expr} IN ({', '.join(self.literal(v) for v in values)}))"
@@ -277,7 +294,7 @@ HAVING count(*) > 1"""
     expected_check = f"substr({lit(CHARSET)}, ((31 - ({weighted}) % 31) % 31) + 1, 1)"
 
     def gbt(column: str) -> str:
-        return d.lookup("gbt_class", "code4", column)
+        return d.lookup_at("gbt_class", "gbt_position", column)
 
     def masked(exclude: tuple[str, ...]) -> str:
         """The scope with the exclude terms replaced, only computed where one occurs."""
@@ -329,7 +346,9 @@ HAVING count(*) > 1"""
         f"CASE WHEN cand_{s} IS NOT NULL AND {slot_match(s)} THEN cand_{s} END"
         for s in range(1, slots + 1)
     )
-    scope_de = f"CASE WHEN rule_stage THEN coalesce({slot_tries}) END" if slots else null_text
+    scope_de = f"CASE WHEN scope_hit THEN coalesce({slot_tries}) END" if slots else null_text
+    every_include = sorted({t for rule in rules.scope_rules.values() for t in rule.include})
+    any_term_pattern = "|".join(re.escape(t) for t in every_include) or "$^"
     # The first scope item with string functions only: the same steps as first_scope_item.
     head = d.ltrim(d.split_first("business_scope", ITEM_SEPARATORS[0]))
     has_label = " OR ".join(d.starts_with("head", label) for label in SCOPE_LABELS)
@@ -369,12 +388,17 @@ coded AS (
             THEN upper(left(industry_code, 1)) ELSE '' END AS letter
     FROM shaped
 ),
+positioned AS (
+    SELECT *,
+        CASE WHEN code4 <> '' THEN {d.lookup_position("gbt_class", "code4")} END AS gbt_position
+    FROM coded
+),
 checked AS (
     SELECT *,
-        CASE WHEN code4 <> '' THEN {gbt("section")} END AS section,
+        {gbt("section")} AS section,
         {d.in_values("region_code", sorted(rules.regions))} AS region_known,
         CASE WHEN shape_ok THEN {expected_check} END AS expected_check
-    FROM coded
+    FROM positioned
 ),
 validated AS (
     SELECT *, concat_ws({lit(REASON_SEPARATOR)},
@@ -417,8 +441,15 @@ staged AS (
 staged2 AS (
     SELECT *, reasons = '' AND NOT has_override AND full_de IS NULL AS rule_stage FROM staged
 ),
+scoped AS (
+    -- One pass over the scope for the terms of every rule: most scopes have none, and masking
+    -- cannot create a term, so their rows skip the per-class tests.
+    SELECT *, rule_stage AND partial_list IS NOT NULL
+        AND {d.regex_matches("business_scope", any_term_pattern)} AS scope_hit
+    FROM staged2
+),
 decided AS (
-    SELECT *, {scope_de} AS scope_de FROM staged2
+    SELECT *, {scope_de} AS scope_de FROM scoped
 ),
 heads AS (
     SELECT *,
@@ -426,7 +457,11 @@ heads AS (
     FROM decided
 ),
 items AS (
-    SELECT *, CASE WHEN head IS NOT NULL THEN {item} END AS raw_item FROM heads
+    -- The first item lies within the head, so a head without any digital term needs no item.
+    SELECT *,
+        CASE WHEN head IS NOT NULL AND {d.regex_matches("head", rules.digital_terms_pattern)}
+            THEN {item} END AS raw_item
+    FROM heads
 ),
 candidates AS (
     SELECT *, {d.trim("raw_item")} AS first_item FROM items
