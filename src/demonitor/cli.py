@@ -34,8 +34,10 @@ app = typer.Typer(
 )
 reference_app = typer.Typer(help="参考标准 / reference standards", no_args_is_help=True)
 demo_app = typer.Typer(help="演示数据 / demo data", no_args_is_help=True)
+db_app = typer.Typer(help="数据库 / database", no_args_is_help=True)
 app.add_typer(reference_app, name="reference")
 app.add_typer(demo_app, name="demo")
+app.add_typer(db_app, name="db")
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -186,6 +188,44 @@ def print_summary(summary: ClassificationSummary, edition_label: str, output: Pa
         f"{summary.rows:,} 行 rows → {output}  ({summary.seconds:.1f} s, {rate:,.0f} rows/s)",
         highlight=False,
     )
+
+
+# --- database -----------------------------------------------------------------------------
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option("--database-url", help="默认取 DEMONITOR_DATABASE_URL 或 sqlite:///demonitor.db"),
+]
+
+
+@app.command()
+def init(
+    database_url: DatabaseOption = None,
+    actor: Annotated[str, typer.Option("--actor", help="操作人 / who")] = "system",
+) -> None:
+    """建立或升级数据库并载入区划、指标与目标 / create or migrate the database and seed it."""
+    from demonitor.store.catalogue import seed_reference
+    from demonitor.store.db import current_revision, make_engine, session_scope, upgrade
+
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        added = seed_reference(session, actor)
+    console.print(
+        f"数据库已就绪 / database ready: {engine.url.render_as_string(hide_password=True)} "
+        f"(revision {current_revision(engine)}, {added} 条参考数据新增 / reference rows added)",
+        highlight=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseOption = None) -> None:
+    """应用数据库迁移 / apply the database migrations."""
+    from demonitor.store.db import current_revision, make_engine, upgrade
+
+    engine = make_engine(database_url)
+    upgrade(engine)
+    console.print(f"revision {current_revision(engine)}", highlight=False)
 
 
 # --- reference ----------------------------------------------------------------------------

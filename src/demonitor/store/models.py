@@ -1,0 +1,167 @@
+"""What the platform keeps: SQLAlchemy 2 models (SQLite by default, PostgreSQL in production).
+
+Observations are never overwritten: a corrected value is a new row with the next ``vintage`` and
+who, when and why. Every write also goes to ``audit_log``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _now() -> Any:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+class Region(Base):
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(128))
+    level: Mapped[str] = mapped_column(String(16))  # city | district | county_city | zone
+    parent: Mapped[str | None] = mapped_column(String(6))
+    administered_with: Mapped[str | None] = mapped_column(String(6))
+
+
+class Period(Base):
+    __tablename__ = "periods"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)  # 2024, 2024Q3, 2024M09
+    frequency: Mapped[str] = mapped_column(String(1))  # A | Q | M
+    year: Mapped[int] = mapped_column(Integer)
+    index: Mapped[int] = mapped_column(Integer)
+
+
+class ImportBatch(Base):
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    file_name: Mapped[str] = mapped_column(String(512))
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    imported_by: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[dt.datetime] = _now()
+
+
+class Enterprise(Base):
+    """An enterprise of the register (microdata: statistics role only)."""
+
+    __tablename__ = "enterprises"
+
+    credit_code: Mapped[str] = mapped_column(String(18), primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    industry_code: Mapped[str] = mapped_column(String(4))
+    business_scope: Mapped[str] = mapped_column(Text, default="")
+
+
+class Classification(Base):
+    """The result of unit identification for an enterprise, under one edition."""
+
+    __tablename__ = "classifications"
+    __table_args__ = (UniqueConstraint("credit_code", "edition", "vintage"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    credit_code: Mapped[str] = mapped_column(ForeignKey("enterprises.credit_code"))
+    edition: Mapped[str] = mapped_column(String(64))
+    de_code: Mapped[str | None] = mapped_column(String(6))
+    status: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(32))
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    vintage: Mapped[int] = mapped_column(Integer, default=1)
+    recorded_at: Mapped[dt.datetime] = _now()
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+
+
+class Indicator(Base):
+    __tablename__ = "indicators"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    section: Mapped[str] = mapped_column(String(16))
+    name_zh: Mapped[str] = mapped_column(String(128))
+    name_en: Mapped[str] = mapped_column(String(256))
+    unit: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))  # ratio | count_cumulative | milestone
+    owner_zh: Mapped[str] = mapped_column(String(128))
+    frequency: Mapped[str] = mapped_column(String(1), default="A")
+    direction: Mapped[int] = mapped_column(Integer, default=1)
+    level: Mapped[str] = mapped_column(String(8), default="内部")  # 公开 | 内部 | 涉密
+
+
+class Target(Base):
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("indicator_code", "region_code", "target_year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicators.code"))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    base_year: Mapped[int] = mapped_column(Integer, default=2022)
+    target_year: Mapped[int] = mapped_column(Integer, default=2025)
+    target: Mapped[float] = mapped_column(Float)
+    comparator: Mapped[str] = mapped_column(String(8))  # approx | ge | gt | eq
+    tolerance: Mapped[float] = mapped_column(Float, default=0.0)
+    aspirational: Mapped[bool] = mapped_column(Boolean, default=False)  # 力争
+    wording_zh: Mapped[str] = mapped_column(Text, default="")
+
+
+class Observation(Base):
+    """A value of an indicator or aggregate for a region and period, as one vintage.
+
+    ``series`` names what is observed: an indicator code (DE02 …), or an aggregate such as
+    ``GDP``, ``GDP_growth``; ``cumulative`` marks year-to-date (累计) values.
+    """
+
+    __tablename__ = "observations"
+    __table_args__ = (UniqueConstraint("series", "region_code", "period", "cumulative", "vintage"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    series: Mapped[str] = mapped_column(String(32), index=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    period: Mapped[str] = mapped_column(ForeignKey("periods.code"))
+    cumulative: Mapped[bool] = mapped_column(Boolean, default=False)
+    value: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(16), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    vintage: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)  # synthetic demo data
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))  # insert | revise | import | …
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_key: Mapped[str] = mapped_column(String(256))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text, default="")
