@@ -218,6 +218,69 @@ def init(
     )
 
 
+@app.command()
+def template(
+    kind: Annotated[str, typer.Argument(help="gdp | observations")],
+    output: Annotated[Path, typer.Option("-o", "--output", help=".xlsx")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """写出填报模板（中文表头、说明行、下拉列表）/ write an Excel data-collection template."""
+    from demonitor.ingest.specs import SPECS
+    from demonitor.ingest.templates import write_template
+    from demonitor.store.db import make_engine, session_scope
+
+    if kind not in SPECS:
+        raise fail(f"未知模板 / unknown template {kind}; choose {', '.join(SPECS)}")
+    with session_scope(make_engine(database_url)) as session:
+        write_template(kind, output, session)
+    console.print(f"模板已写出 / template written: {output}", highlight=False)
+
+
+@app.command("import")
+def import_data(
+    kind: Annotated[str, typer.Argument(help="gdp | observations")],
+    file: Annotated[Path, typer.Argument(help="填好的模板 .xlsx/.csv")],
+    actor: Annotated[str, typer.Option("--actor", help="操作人 / who")] = "system",
+    database_url: DatabaseOption = None,
+) -> None:
+    """校验并导入填报数据：全部成功或全部不导入 / import a filled template, all rows or none."""
+    from demonitor.ingest.importer import import_file, write_errors
+    from demonitor.ingest.specs import SPECS
+    from demonitor.store.db import make_engine, session_scope
+
+    if kind not in SPECS:
+        raise fail(f"未知类型 / unknown kind {kind}; choose {', '.join(SPECS)}")
+    if not file.is_file():
+        raise fail(f"{file}: 文件不存在 / file not found")
+
+    class Refused(Exception):
+        pass
+
+    try:
+        with session_scope(make_engine(database_url)) as session:
+            result = import_file(session, kind, file, actor)
+            if result.errors:
+                raise Refused  # roll the transaction back: nothing is imported
+    except Refused:
+        table = Table(
+            title=f"{file.name}: {len(result.errors)} 处错误，未导入任何数据 / "
+            "errors, nothing imported"
+        )
+        for column in ("行 row", "列 column", "原因", "reason"):
+            table.add_column(column)
+        for e in result.errors[:200]:
+            table.add_row(str(e.row), e.column, e.reason_zh, e.reason_en)
+        errors.print(table)
+        errors.print(f"错误清单 / error list: {write_errors(file, result.errors)}")
+        raise typer.Exit(EXIT_UNUSABLE_INPUT) from None
+    console.print(
+        f"已导入 / imported {file.name}: {result.rows} 行 rows — 新增 inserted {result.inserted}, "
+        f"修订 revised {result.revised}, 未变 unchanged {result.unchanged} "
+        f"(batch {result.batch_id})",
+        highlight=False,
+    )
+
+
 @db_app.command("upgrade")
 def db_upgrade(database_url: DatabaseOption = None) -> None:
     """应用数据库迁移 / apply the database migrations."""

@@ -1,0 +1,351 @@
+"""Importing a filled template: every cell is checked first, then all rows are written in one
+transaction, or none. Errors name file, row, column and reason, in Chinese and English, and are
+also written to ``FILE.errors.csv``. Re-importing the same file changes nothing; a changed value
+becomes a new vintage.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from demonitor.core.periods import Period, PeriodError
+from demonitor.ingest.specs import FLAG_VALUES, MONEY_UNITS, SPECS, TemplateSpec, split_header
+from demonitor.store.models import ImportBatch, Indicator, Region
+from demonitor.store.observations import ObservationStore, SeriesKey, audit
+
+ErrorSink = Callable[[int, str, str, str], None]
+Record = tuple[SeriesKey, float | None, str, str]
+EXPLANATION_MARK = "说明"  # the template's second row starts with this and is skipped
+
+
+@dataclass(frozen=True)
+class CellError:
+    file: str
+    row: int
+    column: str
+    reason_zh: str
+    reason_en: str
+
+    def __str__(self) -> str:
+        return f"{self.file} 第{self.row}行 [{self.column}] {self.reason_zh} / {self.reason_en}"
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    inserted: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    errors: list[CellError] = field(default_factory=list)
+    batch_id: int | None = None
+
+
+def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """(row number as the spreadsheet shows it, cell texts) of the first sheet or the CSV."""
+    if path.suffix.lower() == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return [(n, row) for n, row in enumerate(csv.reader(handle), start=1)]
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = []
+        for number, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True), 1):
+            rows.append((number, [_cell_text(v) for v in values]))
+        return rows
+    finally:
+        workbook.close()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _number(text: str) -> float:
+    value = float(text.replace(",", "").replace("，", ""))
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+class Importer:
+    def __init__(self, session: Session, actor: str) -> None:
+        self.session = session
+        self.actor = actor
+        self.regions = set(session.scalars(select(Region.code)))
+        self.indicators = {i.code: i for i in session.scalars(select(Indicator))}
+
+    def load(self, kind: str, path: Path) -> ImportResult:
+        spec = SPECS[kind]
+        result = ImportResult()
+        try:
+            rows = _read_rows(path)
+        except (OSError, UnicodeDecodeError, ValueError, KeyError) as error:
+            result.errors.append(
+                CellError(
+                    path.name, 0, "", f"无法读取文件：{error}", f"cannot read the file: {error}"
+                )
+            )
+            return result
+        records = self._validate(spec, path.name, rows, result)
+        if result.errors:
+            return result
+        batch = ImportBatch(
+            kind=kind,
+            file_name=path.name,
+            sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+            rows=len(records),
+            imported_by=self.actor,
+        )
+        self.session.add(batch)
+        self.session.flush()
+        result.batch_id = batch.id
+        store = ObservationStore(self.session, self.actor)
+        reason = f"导入 / import {path.name}"
+        for key, value, unit, note in records:
+            before = store.latest(key)
+            written = store.record(
+                key, value, unit=unit, note=note, reason=reason, batch_id=batch.id
+            )
+            if written is None:
+                result.unchanged += 1
+            elif before is None:
+                result.inserted += 1
+            else:
+                result.revised += 1
+        audit(
+            self.session,
+            self.actor,
+            "import",
+            kind,
+            path.name,
+            None,
+            {"rows": len(records), "inserted": result.inserted, "revised": result.revised},
+            reason,
+        )
+        result.rows = len(records)
+        return result
+
+    def _validate(
+        self, spec: TemplateSpec, file: str, rows: list[tuple[int, list[str]]], result: ImportResult
+    ) -> list[Record]:
+        def error(row: int, column: str, zh: str, en: str) -> None:
+            result.errors.append(CellError(file, row, column, zh, en))
+
+        if not rows:
+            error(0, "", "文件为空", "the file is empty")
+            return []
+        header_number, header = rows[0]
+        positions: dict[str, int] = {}
+        units: dict[str, str] = {}
+        for index, text in enumerate(header):
+            label, unit = split_header(text)
+            for column in spec.columns:
+                if label in (column.name, column.header_zh):
+                    positions[column.name] = index
+                    units[column.name] = unit
+        for column in spec.columns:
+            if column.required and column.name not in positions:
+                error(
+                    header_number,
+                    column.name,
+                    f"缺少列「{column.header_zh}」",
+                    f"missing column {column.name}",
+                )
+            if (
+                column.kind == "money"
+                and column.name in positions
+                and units[column.name] not in MONEY_UNITS
+            ):
+                error(
+                    header_number,
+                    column.name,
+                    f"表头须注明金额单位（元/万元/亿元），如「{column.header_zh}（亿元）」",
+                    "the header must state the money unit: 元, 万元 or 亿元",
+                )
+        if result.errors:
+            return []
+        records: list[Record] = []
+        seen: dict[tuple[str, ...], int] = {}
+        for number, cells in rows[1:]:
+            if not any(c.strip() for c in cells):
+                continue
+            if cells and cells[0].startswith(EXPLANATION_MARK):
+                continue
+            values = {
+                name: (cells[i].strip() if i < len(cells) else "") for name, i in positions.items()
+            }
+            before = len(result.errors)
+            parsed = self._row(spec, number, values, units, error)
+            if len(result.errors) > before or parsed is None:
+                continue
+            for key, value, unit, note in parsed:
+                identity = (key.series, key.region_code, key.period, str(key.cumulative))
+                if identity in seen:
+                    error(
+                        number,
+                        "period",
+                        f"与第{seen[identity]}行重复",
+                        f"duplicates row {seen[identity]}",
+                    )
+                    break
+                seen[identity] = number
+                records.append((key, value, unit, note))
+        return records
+
+    def _row(
+        self,
+        spec: TemplateSpec,
+        number: int,
+        values: dict[str, str],
+        units: dict[str, str],
+        error: ErrorSink,
+    ) -> list[Record] | None:
+        """Check one row; returns its records, or None after reporting every problem."""
+        for column in spec.columns:
+            if column.required and not values.get(column.name, "") and column.kind != "flag":
+                error(number, column.name, f"「{column.header_zh}」为空", f"{column.name} is empty")
+        region = values.get("region_code", "")
+        if region and region not in self.regions:
+            error(
+                number,
+                "region_code",
+                f"区划代码{region}不在区划表中",
+                f"{region} is not a known region",
+            )
+        period_text = values.get("period", "")
+        period: Period | None = None
+        if period_text:
+            try:
+                period = Period.parse(period_text)
+            except PeriodError:
+                error(
+                    number,
+                    "period",
+                    f"期别「{period_text}」应写作2024、2024Q3或2024M09",
+                    "period must look like 2024, 2024Q3 or 2024M09",
+                )
+        numbers: dict[str, float | None] = {}
+        for column in spec.columns:
+            if column.kind not in ("number", "money"):
+                continue
+            text = values.get(column.name, "")
+            if not text:
+                numbers[column.name] = None
+                continue
+            try:
+                numbers[column.name] = _number(text.rstrip("%"))
+            except ValueError:
+                error(number, column.name, f"「{text}」不是数值", f"{text!r} is not a number")
+        if spec.kind == "gdp":
+            return self._gdp_row(number, values, units, numbers, period, error)
+        return self._observation_row(number, values, numbers, period, error)
+
+    def _gdp_row(
+        self,
+        number: int,
+        values: dict[str, str],
+        units: dict[str, str],
+        numbers: dict[str, float | None],
+        period: Period | None,
+        error: ErrorSink,
+    ) -> list[Record] | None:
+        flag_text = values.get("cumulative", "").strip().lower()
+        cumulative = FLAG_VALUES.get(flag_text)
+        if flag_text and cumulative is None:
+            error(number, "cumulative", f"「{flag_text}」应为是或否", "must be 是 or 否")
+        if not flag_text:
+            if period is not None and period.frequency != "A":
+                error(
+                    number,
+                    "cumulative",
+                    "季度、月度数据须注明是否累计",
+                    "quarterly and monthly data must say whether they are cumulative",
+                )
+            cumulative = False
+        gdp = numbers.get("gdp")
+        if gdp is not None and gdp <= 0:
+            error(number, "gdp", "地区生产总值须为正数", "GDP must be positive")
+        growth = numbers.get("growth")
+        if growth is not None and not -50 <= growth <= 100:
+            error(
+                number,
+                "growth",
+                f"增速{growth}%超出合理范围（-50～100）",
+                "growth out of range (-50 to 100 %)",
+            )
+        if period is None or gdp is None or not values.get("region_code"):
+            return None
+        region = values["region_code"]
+        factor = MONEY_UNITS[units["gdp"]]
+
+        def key(series: str) -> SeriesKey:
+            return SeriesKey(series, region, str(period), bool(cumulative))
+
+        records: list[Record] = [(key("GDP"), gdp * factor, "万元", "")]
+        if growth is not None:
+            records.append((key("GDP_growth"), growth, "%", ""))
+        deflator = numbers.get("deflator")
+        if deflator is not None:
+            records.append((key("GDP_deflator"), deflator, "上年=100", ""))
+        return records
+
+    def _observation_row(
+        self,
+        number: int,
+        values: dict[str, str],
+        numbers: dict[str, float | None],
+        period: Period | None,
+        error: ErrorSink,
+    ) -> list[Record] | None:
+        code = values.get("indicator_code", "")
+        indicator = self.indicators.get(code)
+        if code and indicator is None:
+            error(number, "indicator_code", f"指标代码{code}不存在", f"unknown indicator {code}")
+        value = numbers.get("value")
+        if indicator is not None and value is not None:
+            if indicator.kind == "ratio" and not 0 <= value <= 100:
+                error(
+                    number,
+                    "value",
+                    f"比率应在0～100之间，实为{value}",
+                    f"a ratio must be between 0 and 100, got {value}",
+                )
+            if indicator.kind == "milestone" and value not in (0, 1):
+                error(number, "value", "里程碑指标只能填0或1", "a milestone is 0 or 1")
+            if indicator.kind == "count_cumulative" and (value < 0 or not value.is_integer()):
+                error(number, "value", "计数应为非负整数", "a count must be a whole number ≥ 0")
+        if period is None or indicator is None or value is None or not values.get("region_code"):
+            return None
+        key = SeriesKey(code, values["region_code"], str(period))
+        return [(key, value, indicator.unit, values.get("note", ""))]
+
+
+def write_errors(path: Path, errors: list[CellError]) -> Path:
+    """``FILE.errors.csv`` beside the file, readable in Excel (UTF-8 with BOM)."""
+    target = path.with_name(path.name + ".errors.csv")
+    with target.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "row", "column", "原因", "reason"])
+        for e in errors:
+            writer.writerow([e.file, e.row, e.column, e.reason_zh, e.reason_en])
+    return target
+
+
+def import_file(session: Session, kind: str, path: Path, actor: str) -> ImportResult:
+    return Importer(session, actor).load(kind, path)

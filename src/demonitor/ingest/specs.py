@@ -1,0 +1,110 @@
+"""What each data-collection template holds: columns, Chinese headers, types and units.
+
+The specs are used both to write the Excel templates and to validate what comes back, so the
+two can never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MONEY_UNITS = {"元": 0.0001, "万元": 1.0, "亿元": 10_000.0}  # factor to 万元, the internal unit
+_UNIT_IN_HEADER = re.compile(r"[（(]\s*(元|万元|亿元|%|人|家|个|项)\s*[)）]\s*$")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    header_zh: str
+    kind: str  # text | code | period | number | money | flag
+    required: bool
+    explanation_zh: str
+    choices: str = ""  # regions | indicators | periods | flag: dropdown source
+    unit: str = ""  # default unit shown in the template header (money: 亿元)
+
+
+@dataclass(frozen=True)
+class TemplateSpec:
+    kind: str
+    title_zh: str
+    columns: tuple[Column, ...]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+SPECS: dict[str, TemplateSpec] = {
+    "gdp": TemplateSpec(
+        "gdp",
+        "地区生产总值填报表",
+        (
+            Column(
+                "region_code",
+                "行政区划代码",
+                "code",
+                True,
+                "6位区划代码，从下拉列表选择",
+                "regions",
+            ),
+            Column("period", "期别", "period", True, "2024、2024Q3或2024M09", "periods"),
+            Column(
+                "gdp",
+                "地区生产总值",
+                "money",
+                True,
+                "现价；单位见表头，可改为元/万元/亿元",
+                unit="亿元",
+            ),
+            Column("growth", "可比价增速", "number", False, "按可比价格计算的增长率，%", unit="%"),
+            Column("deflator", "价格指数", "number", False, "上年=100；可不填"),
+            Column(
+                "cumulative",
+                "是否累计",
+                "flag",
+                True,
+                "季度、月度数据须注明：是=累计，否=当期",
+                "flag",
+            ),
+        ),
+    ),
+    "observations": TemplateSpec(
+        "observations",
+        "指标数据填报表",
+        (
+            Column(
+                "indicator_code", "指标代码", "code", True, "如DE05，从下拉列表选择", "indicators"
+            ),
+            Column("region_code", "行政区划代码", "code", True, "6位区划代码", "regions"),
+            Column("period", "期别", "period", True, "2024、2024Q3或2024M09", "periods"),
+            Column("value", "数值", "number", True, "按指标计量单位填写（%不带百分号）"),
+            Column("note", "备注", "text", False, "数据来源或口径说明"),
+        ),
+    ),
+}
+
+FLAG_VALUES = {
+    "是": True,
+    "否": False,
+    "true": True,
+    "false": False,
+    "1": True,
+    "0": False,
+    "yes": True,
+    "no": False,
+    "y": True,
+    "n": False,
+}
+
+
+def split_header(header: str) -> tuple[str, str]:
+    """('地区生产总值', '亿元') from '地区生产总值（亿元）'; the unit is '' when none is given."""
+    text = header.strip()
+    match = _UNIT_IN_HEADER.search(text)
+    if not match:
+        return text, ""
+    return text[: match.start()].strip(), match.group(1)
+
+
+def template_header(column: Column) -> str:
+    return f"{column.header_zh}（{column.unit}）" if column.unit else column.header_zh
