@@ -13,10 +13,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+DEMO_DB := sqlite:///$(DEMO_DIR)/demonitor.db
+
 demo: $(STAMP)
-	mkdir -p $(DEMO_DIR)
+	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	$(BIN)/demonitor demo register -o $(DEMO_DIR)/register.csv --rows 5000 --seed 2025
 	$(BIN)/demonitor classify $(DEMO_DIR)/register.csv -o $(DEMO_DIR)/classified.csv || [ $$? -eq 3 ]
+	$(BIN)/demonitor demo --database-url $(DEMO_DB)
+	$(BIN)/demonitor account --period 2024 --database-url $(DEMO_DB)
+	$(BIN)/demonitor progress --as-of 2024Q4 --database-url $(DEMO_DB)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench tools

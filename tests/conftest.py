@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, text
 
 from demonitor.core.classify import ClassificationRules
 from demonitor.engine.rules import load_classification_rules
+from demonitor.store.db import make_engine, upgrade
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 REGISTER_HEADER = ["credit_code", "name", "region_code", "industry_code", "business_scope"]
@@ -58,3 +61,30 @@ def write_register(tmp_path: Path) -> WriteRegister:
         return path
 
     return write
+
+
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated database; on PostgreSQL a schema of its own, dropped afterwards."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(f"{POSTGRES}?options=-csearch_path%3D{schema}")
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

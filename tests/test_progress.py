@@ -88,3 +88,17 @@ def test_schedule_and_line_by_hand() -> None:
     # t̄ = 2021.5, ȳ = 2.5; Sxy = 2.25 − 0.25 − 0.25 + 2.25 = 4; Sxx = 5; slope = 0.8.
     assert slope == pytest.approx(0.8)
     assert intercept + slope * 2025 == pytest.approx(2.5 + 0.8 * 3.5)
+
+
+def test_counts_use_the_linear_pace_against_the_schedule() -> None:
+    from demonitor.core.progress import assess_count, expected_count
+
+    # 40 high-tech enterprises by 2025 from 2022: by 2024 two thirds of the time is gone, so
+    # 26.67 are expected; 25 gives R = (25/40) / (2/3) = 0.9375 → acceleration needed.
+    assert expected_count(40, 2022, 2024, 2025) == pytest.approx(80 / 3)
+    result = assess_count(2022, 2024, 25, 2025, 40)
+    assert result.ratio == pytest.approx(0.9375)
+    assert result.category == "acceleration_needed"
+    assert assess_count(2022, 2024, 27, 2025, 40).category == "on_track"
+    assert assess_count(2022, 2024, 40, 2025, 40).category == "achieved"
+    assert assess_count(2022, 2024, 5, 2025, 40).category == "limited"

@@ -33,13 +33,17 @@ app = typer.Typer(
     help="数字经济统计监测平台 / digital-economy monitoring platform", no_args_is_help=True
 )
 reference_app = typer.Typer(help="参考标准 / reference standards", no_args_is_help=True)
-demo_app = typer.Typer(help="演示数据 / demo data", no_args_is_help=True)
+demo_app = typer.Typer(
+    help="演示数据：不带子命令时建立完整的演示数据库 / demo data; alone, builds the demo database",
+    invoke_without_command=True,
+)
 db_app = typer.Typer(help="数据库 / database", no_args_is_help=True)
 app.add_typer(reference_app, name="reference")
 app.add_typer(demo_app, name="demo")
 app.add_typer(db_app, name="db")
 
-console = Console(soft_wrap=True)
+# Wide enough for the account tables when the output is a file or a CI log, not a terminal.
+console = Console(soft_wrap=True, width=None if Console().is_terminal else 160)
 errors = Console(stderr=True, soft_wrap=True)
 
 EXIT_UNUSABLE_INPUT = 2
@@ -281,6 +285,218 @@ def import_data(
     )
 
 
+def _yi(value: float | None) -> str:
+    """万元 → 亿元 with one decimal, as officials read money."""
+    return "—" if value is None else f"{value / 10_000:,.1f}"
+
+
+def _pct(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+@app.command()
+def account(
+    period: Annotated[str, typer.Option("--period", help="年份，如2024 / year")],
+    region: Annotated[str, typer.Option("--region", help="区划代码或all")] = "all",
+    level: Annotated[str, typer.Option("--level", help="category | group | class")] = "category",
+    output_format: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
+    edition: Annotated[str | None, typer.Option("--edition")] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """数字经济核心产业增加值、占GDP比重及贡献 / core value added, share of GDP, contribution."""
+    import csv as csv_module
+    import json
+    import sys
+
+    from demonitor.core.periods import Period as PeriodCode
+    from demonitor.core.periods import PeriodError
+    from demonitor.reference.digital_economy import load_edition as load_de
+    from demonitor.store.accounts import build_accounts, category_totals, region_accounts
+    from demonitor.store.db import make_engine, session_scope
+
+    try:
+        year = PeriodCode.parse(period).year
+    except PeriodError as error:
+        raise fail(str(error)) from error
+    if level not in ("category", "group", "class") or output_format not in ("table", "csv", "json"):
+        raise fail("--level 应为 category/group/class，--format 应为 table/csv/json")
+    de = load_de(edition)
+    with session_scope(make_engine(database_url)) as session:
+        rows = region_accounts(session, de.name, year, None if region == "all" else [region])
+        breakdown = category_totals(build_accounts(session, de.name, year, level))
+    regions = load_regions()
+
+    def region_name(code: str) -> str:
+        found = regions.get(code)
+        return found.name_zh if found else code
+
+    records = [
+        {
+            "region_code": r.region,
+            "region": region_name(r.region),
+            "year": r.year,
+            "core_value_added_10k_yuan": round(r.core_value_added, 1),
+            **{f"category_{c}": round(v, 1) for c, v in r.by_category.items()},
+            "gdp_10k_yuan": r.gdp,
+            "share_pct": r.share,
+            "nominal_growth_pct": r.nominal_growth,
+            "real_growth_pct": r.real_growth,
+            "contribution_rate_pct": r.contribution.contribution_rate if r.contribution else None,
+            "pull_pp": r.contribution.pull if r.contribution else None,
+            "deflator": r.deflator_source,
+            "units": r.units,
+            "reported": r.reported,
+            "estimated": r.estimated,
+            "missing": r.missing,
+            "edition": de.name,
+        }
+        for r in rows
+    ]
+    if output_format == "json":
+        print(json.dumps({"accounts": records, level: breakdown}, ensure_ascii=False, indent=2))
+        return
+    if output_format == "csv":
+        writer = csv_module.DictWriter(sys.stdout, fieldnames=list(records[0]))
+        writer.writeheader()
+        writer.writerows(records)
+        return
+    table = Table(title=f"{year}年数字经济核心产业增加值 / core digital-economy value added")
+    for column in (
+        "区划",
+        "核心产业增加值(亿元)",
+        "01",
+        "02",
+        "03",
+        "04",
+        "GDP(亿元)",
+        "占GDP比重%",
+        "现价增速%",
+        "可比价增速%",
+        "贡献率%",
+        "拉动(百分点)",
+        "单位数(报/估/缺)",
+    ):
+        table.add_column(column, justify="left" if column == "区划" else "right")
+    for r, record in zip(rows, records, strict=True):
+        table.add_row(
+            str(record["region"]),
+            _yi(r.core_value_added),
+            *(_yi(r.by_category[c]) for c in ("01", "02", "03", "04")),
+            _yi(r.gdp),
+            _pct(r.share),
+            _pct(r.nominal_growth),
+            _pct(r.real_growth),
+            _pct(r.contribution.contribution_rate if r.contribution else None),
+            _pct(r.contribution.pull if r.contribution else None, 2),
+            f"{r.units} ({r.reported}/{r.estimated}/{r.missing})",
+        )
+    console.print(table)
+    if level != "category":
+        detail = Table(title=f"按{'中类' if level == 'group' else '小类'} / by {level} (亿元)")
+        detail.add_column("代码")
+        detail.add_column("名称")
+        detail.add_column("增加值", justify="right")
+        for code in sorted(breakdown):
+            if code[:2] in ("01", "02", "03", "04"):
+                detail.add_row(code, de.classes[code].name, _yi(breakdown[code]))
+        console.print(detail)
+    console.print(
+        f"分类版本 / edition: {de.label()}；可比价按{rows[0].deflator_source or '—'}平减。"
+        "增加值：企业报送，否则营业收入×增加值率（演示库中的增加值率为示意值）。",
+        highlight=False,
+    )
+
+
+@app.command()
+def progress(
+    as_of: Annotated[str, typer.Option("--as-of", help="如2024Q4或2024 / data period")],
+    region: Annotated[str, typer.Option("--region")] = "321200",
+    output_format: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
+    edition: Annotated[str | None, typer.Option("--edition")] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """各项指标对2025年目标的进度 / progress of every indicator against its target."""
+    import csv as csv_module
+    import json
+    import sys
+
+    from demonitor.core.periods import Period as PeriodCode
+    from demonitor.core.periods import PeriodError
+    from demonitor.core.progress import CATEGORY_ZH
+    from demonitor.reference.digital_economy import load_edition as load_de
+    from demonitor.store.db import make_engine, session_scope
+    from demonitor.store.monitoring import progress_report
+
+    try:
+        period = PeriodCode.parse(as_of)
+    except PeriodError as error:
+        raise fail(str(error)) from error
+    de = load_de(edition)
+    with session_scope(make_engine(database_url)) as session:
+        report = progress_report(session, de.name, period, region)
+    records = [
+        {
+            "code": p.code,
+            "name": p.name_zh,
+            "unit": p.unit,
+            "base_year": p.base_year,
+            "base_value": p.base_value,
+            "current_year": p.current_year,
+            "current_value": p.current_value,
+            "target": p.target,
+            "comparator": p.comparator,
+            "time_elapsed": p.assessment.time_elapsed if p.assessment else None,
+            "current_status": p.assessment.current_status if p.assessment else None,
+            "ratio": p.assessment.ratio if p.assessment else None,
+            "category": p.category,
+            "category_zh": CATEGORY_ZH[p.category],
+            "method": p.method,
+        }
+        for p in report
+    ]
+    if output_format == "json":
+        print(json.dumps(records, ensure_ascii=False, indent=2))
+        return
+    if output_format == "csv":
+        writer = csv_module.DictWriter(sys.stdout, fieldnames=list(records[0]))
+        writer.writeheader()
+        writer.writerows(records)
+        return
+    colours = {
+        "achieved": "green",
+        "on_track": "green",
+        "acceleration_needed": "yellow",
+        "limited": "red",
+        "deterioration": "red",
+        "no_data": "grey50",
+    }
+    table = Table(title=f"指标进度（截至{period}）/ progress as of {period}")
+    for column in ("代码", "指标", "基期", "当前", "目标", "序时进度", "完成度", "比率R", "状态"):
+        table.add_column(column, justify="left" if column in ("指标", "状态") else "right")
+    for p, record in zip(report, records, strict=True):
+        elapsed = record["time_elapsed"]
+        status = record["current_status"]
+        table.add_row(
+            p.code,
+            p.name_zh,
+            _pct(p.base_value),
+            f"{_pct(p.current_value)} ({p.current_year or '—'})",
+            f"{'≈' if p.comparator == 'approx' else '>' if p.comparator == 'gt' else '≥'}"
+            f"{p.target:g}{p.unit if p.unit in ('%',) else ''}",
+            "—" if elapsed is None else f"{elapsed:.0%}",
+            "—" if status is None else f"{status:.0%}",
+            "—" if record["ratio"] is None else f"{record['ratio']:.2f}",
+            f"[{colours[p.category]}]{CATEGORY_ZH[p.category]}[/]",
+        )
+    console.print(table)
+    lagging = [p for p in report if p.lagging]
+    console.print(
+        f"需关注 / lagging: {', '.join(p.code for p in lagging) or '无 none'}。"
+        "演示库数据为合成数据 / demo data are synthetic.",
+        highlight=False,
+    )
+
+
 @db_app.command("upgrade")
 def db_upgrade(database_url: DatabaseOption = None) -> None:
     """应用数据库迁移 / apply the database migrations."""
@@ -461,6 +677,40 @@ def reference_regions(
 
 
 # --- demo ---------------------------------------------------------------------------------
+
+
+@demo_app.callback()
+def demo(
+    ctx: typer.Context,
+    database_url: DatabaseOption = None,
+    rows: Annotated[int, typer.Option("--rows", min=100)] = 5000,
+    seed: Annotated[int, typer.Option("--seed")] = 2025,
+) -> None:
+    """建立演示数据库（2020–2025Q2，合成数据）/ build the demo database."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from sqlalchemy import func, select
+
+    from demonitor.demo.database import build_demo
+    from demonitor.store.db import make_engine, session_scope, upgrade
+    from demonitor.store.models import Enterprise
+
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        if session.scalar(select(func.count()).select_from(Enterprise)):
+            raise fail(
+                f"{engine.url.render_as_string(hide_password=True)} 已有数据，"
+                "演示数据只建在空库中 / the database is not empty; build the demo in a new one"
+            )
+        summary = build_demo(session, rows=rows, seed=seed)
+    console.print(
+        f"演示数据库已建立（合成数据）/ demo database built: "
+        f"{engine.url.render_as_string(hide_password=True)} — {summary.enterprises} 户企业 "
+        f"enterprises ({summary.classified} 归入数字经济 classified), {summary.financial_rows} "
+        f"财务记录 financial rows, {summary.observations} 观测值 observations",
+        highlight=False,
+    )
 
 
 @demo_app.command("register")

@@ -167,3 +167,57 @@ def assess(
         projected_cagr=projected_cagr,
         category=category,
     )
+
+
+def assess_count(
+    base_year: float,
+    current_year: float,
+    count_so_far: float,
+    target_year: float,
+    target: float,
+) -> Assessment:
+    """A count accumulated since the base year (e.g. 示范工厂 recognised since 2022).
+
+    A compound rate is undefined from zero, so the pace ratio is linear: R = CS / 序时进度, the
+    share of the target reached over the share of the time elapsed, with the same thresholds.
+    """
+    elapsed = time_elapsed(base_year, current_year, target_year)
+    status = count_so_far / target
+    ratio = status / elapsed if elapsed > 0 else None
+    if count_so_far >= target:
+        category = "achieved"
+    elif ratio is None:
+        category = "no_data"
+    elif ratio >= ON_TRACK:
+        category = "on_track"
+    elif ratio >= ACCELERATION_NEEDED:
+        category = "acceleration_needed"
+    elif ratio > 0:
+        category = "limited"
+    else:
+        category = "deterioration" if count_so_far < 0 else "limited"
+    return Assessment(
+        base_year=base_year,
+        base_value=0.0,
+        current_year=current_year,
+        current_value=count_so_far,
+        target_year=target_year,
+        target=target,
+        direction=1,
+        current_status=status,
+        time_elapsed=elapsed,
+        ahead_of_schedule=status >= elapsed,
+        achieved_cagr=None,
+        required_cagr=None,
+        ratio=ratio,
+        projected_linear=count_so_far / elapsed if elapsed > 0 else count_so_far,
+        projected_cagr=None,
+        category=category,
+    )
+
+
+def expected_count(
+    target: float, base_year: float, current_year: float, target_year: float
+) -> float:
+    """The count expected by now if progress were even: target × 序时进度."""
+    return target * time_elapsed(base_year, current_year, target_year)

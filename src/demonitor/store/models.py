@@ -165,3 +165,40 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Financial(Base):
+    """An enterprise's financial figures for a period, as one vintage (microdata). Money in 万元."""
+
+    __tablename__ = "financials"
+    __table_args__ = (UniqueConstraint("credit_code", "period", "vintage"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    credit_code: Mapped[str] = mapped_column(ForeignKey("enterprises.credit_code"), index=True)
+    period: Mapped[str] = mapped_column(ForeignKey("periods.code"))
+    revenue: Mapped[float | None] = mapped_column(Float)  # 营业收入
+    value_added: Mapped[float | None] = mapped_column(Float)  # 增加值, when reported
+    employees: Mapped[int | None] = mapped_column(Integer)
+    vintage: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+
+
+class ValueAddedRate(Base):
+    """增加值率 of an industry (a GB/T class, or a division as fallback), loaded by users."""
+
+    __tablename__ = "va_rates"
+    __table_args__ = (UniqueConstraint("industry_code", "year", "vintage"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    industry_code: Mapped[str] = mapped_column(String(4))  # 4-digit class or 2-digit division
+    year: Mapped[int] = mapped_column(Integer)
+    rate: Mapped[float] = mapped_column(Float)  # fraction of revenue
+    source: Mapped[str] = mapped_column(Text, default="")
+    illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
+    vintage: Mapped[int] = mapped_column(Integer, default=1)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    recorded_by: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,260 @@
+"""The demo database, 2020–2025Q2: register, financials, GDP, indicator observations (演示数据).
+
+Deterministic for a seed. Real published figures (``policy/published-figures.csv``, reliability
+A or B) are used where they exist, recorded with their source; every other value is synthetic
+and stored with ``demo = true`` and a note saying so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from demonitor.engine.duckdb_backend import classify_to_table
+from demonitor.engine.rules import load_classification_rules
+from demonitor.reference._files import data_path, read_csv_rows
+from demonitor.store.accounts import CORE_CATEGORIES, build_accounts
+from demonitor.store.catalogue import seed_reference
+from demonitor.store.models import Classification, Enterprise, Financial, ValueAddedRate
+from demonitor.store.observations import ObservationStore, SeriesKey, ensure_period, utcnow
+
+DEMO_NOTE = "演示数据（合成）/ synthetic demo data"
+YEARS = (2020, 2021, 2022, 2023, 2024)
+CITY = "321200"
+# Comparable-price growth (%) and price index (previous year = 100) of the city's GDP. Growth for
+# 2020–2023 is published; 2024, 2025 and every price index are synthetic.
+GDP_GROWTH = {2020: 3.6, 2021: 10.1, 2022: 4.4, 2023: 6.8, 2024: 6.0}
+GDP_PRICE = {2021: 103.0, 2022: 102.07, 2023: 98.5, 2024: 100.2}
+# Share of city GDP of each county-level unit (synthetic, near the published district levels).
+DISTRICT_SHARE = {
+    "321202": 0.116, "321203": 0.158, "321204": 0.150,
+    "321281": 0.167, "321282": 0.197, "321283": 0.212,
+}  # fmt: skip
+# Core value added as % of GDP that the demo calibrates to (synthetic path towards 13.5 %).
+CORE_SHARE_PATH = {2020: 8.6, 2021: 9.3, 2022: 10.0, 2023: 10.8, 2024: 11.6}
+# Illustrative 增加值率 by GB/T division (NOT official rates; labelled illustrative).
+ILLUSTRATIVE_RATES = {
+    "01": 0.58, "03": 0.55, "04": 0.55, "13": 0.18, "17": 0.20, "26": 0.21, "27": 0.38,
+    "33": 0.22, "34": 0.24, "35": 0.25, "36": 0.20, "37": 0.22, "38": 0.21, "39": 0.19,
+    "40": 0.27, "47": 0.26, "48": 0.24, "49": 0.25, "51": 0.12, "52": 0.15, "54": 0.35,
+    "58": 0.30, "59": 0.32, "60": 0.40, "61": 0.45, "62": 0.40, "63": 0.52, "64": 0.48,
+    "65": 0.45, "72": 0.42, "73": 0.50, "83": 0.65, "87": 0.40,
+}  # fmt: skip
+DEFAULT_RATE = 0.25
+# Indicator paths for the city (2022 base, 2023, 2024); counts are cumulative since 2022.
+INDICATOR_PATHS: dict[str, tuple[float, float, float]] = {
+    "DE02": (0, 12, 25), "DE03": (0, 6, 14), "DE04": (55, 58, 61), "DE05": (72, 75.6, 79.1),
+    "DE06": (82, 85.5, 88), "DE07": (0, 1, 1), "DE08": (0, 5, 9), "DE09": (0, 11, 21),
+    "DE10": (0, 70, 118), "DE11": (0, 0, 1), "DE12": (70, 85, 95), "DE13": (80, 90, 96),
+    "DE14": (85, 95, 100), "DE15": (85, 87, 88.5), "DE16": (90, 96, 99), "DE17": (60, 75, 82),
+    "DE18": (70, 80, 86), "DE19": (60, 78, 90), "DE20": (50, 70, 85), "DE21": (40, 45, 48),
+    "DE22": (0, 0, 0), "DE23": (1, 2, 3),
+}  # fmt: skip
+REVISION = ("DE05", "2023", 75.0, 75.6, "工信局核实后修订 / revised after verification")
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    enterprises: int
+    classified: int
+    financial_rows: int
+    observations: int
+
+
+def published_figures() -> Iterator[dict[str, str]]:
+    yield from read_csv_rows(data_path("policy/published-figures.csv"))
+
+
+def _store_register(session: Session, rows: int, seed: int) -> tuple[int, int]:
+    from demonitor.demo.register import write_demo_register
+
+    rules = load_classification_rules()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "register.parquet"
+        write_demo_register(path, rows, seed)
+        classified = classify_to_table(path, rules).to_pylist()
+        import pyarrow.parquet as pq
+
+        scopes = pq.read_table(path, columns=["business_scope"]).column(0).to_pylist()
+    kept = [
+        (row, scope)
+        for row, scope in zip(classified, scopes, strict=True)
+        if row["status"] != "rejected"
+    ]  # the demo keeps the register's good rows only
+    session.add_all(
+        Enterprise(
+            credit_code=row["credit_code"],
+            name=row["name"],
+            region_code=row["region_code"],
+            industry_code=row["industry_code"],
+            business_scope=scope or "",
+        )
+        for row, scope in kept
+    )
+    session.flush()  # enterprises before the classifications that refer to them
+    now = utcnow()
+    session.add_all(
+        Classification(
+            credit_code=row["credit_code"],
+            edition=row["edition"],
+            de_code=row["de_code"] or None,
+            status=row["status"],
+            method=row["method"],
+            evidence=row["evidence"],
+            reason=row["reason"],
+            vintage=1,
+            recorded_at=now,
+            recorded_by="demo",
+        )
+        for row, _ in kept
+    )
+    enterprises = len(kept)
+    classifications = sum(row["status"] == "classified" for row, _ in kept)
+    session.flush()
+    return enterprises, classifications
+
+
+def _store_rates(session: Session) -> None:
+    now = utcnow()
+    for division, rate in ILLUSTRATIVE_RATES.items():
+        session.add(
+            ValueAddedRate(
+                industry_code=division,
+                year=2020,
+                rate=rate,
+                source="示意值，非官方增加值率 / illustrative, not official",
+                illustrative=True,
+                recorded_at=now,
+                recorded_by="demo",
+            )
+        )
+    session.flush()
+
+
+def _gdp_levels() -> dict[int, float]:
+    """City GDP (亿元): published 2020 and 2022, the other years chained with growth × price."""
+    published = {
+        int(r["period"]): float(r["value"])
+        for r in published_figures()
+        if r["region_code"] == CITY and r["indicator"] == "GDP" and r["period"].isdigit()
+    }
+    levels = {2020: published[2020]}
+    for year in YEARS[1:]:
+        chained = levels[year - 1] * (1 + GDP_GROWTH[year] / 100) * GDP_PRICE[year] / 100
+        levels[year] = published.get(year, chained)
+    return levels
+
+
+def _store_gdp(store: ObservationStore) -> int:
+    written = 0
+    published = {
+        (r["indicator"], r["period"]) for r in published_figures() if r["region_code"] == CITY
+    }
+    levels = _gdp_levels()
+    for year, level in levels.items():
+        real = ("GDP", str(year)) in published
+        note = "公开数据 / published figure" if real else DEMO_NOTE
+        store.record(SeriesKey("GDP", CITY, str(year)), level * 10_000, unit="万元", note=note,
+                     demo=not real)  # fmt: skip
+        store.record(SeriesKey("GDP_growth", CITY, str(year)), GDP_GROWTH[year], unit="%",
+                     note="公开数据 / published figure" if year <= 2023 else DEMO_NOTE,
+                     demo=year > 2023)  # fmt: skip
+        written += 2
+        for district, share in DISTRICT_SHARE.items():
+            drift = 1 + 0.004 * (year - 2022) * (1 if district in ("321282", "321283") else -0.5)
+            store.record(SeriesKey("GDP", district, str(year)), level * share * drift * 10_000,
+                         unit="万元", note=DEMO_NOTE, demo=True)  # fmt: skip
+            store.record(SeriesKey("GDP_growth", district, str(year)),
+                         GDP_GROWTH[year] + (0.4 if district in ("321282", "321283") else -0.2),
+                         unit="%", note=DEMO_NOTE, demo=True)  # fmt: skip
+            written += 2
+    # Quarterly cumulative GDP: the published quarters, and a synthetic 2025 first half.
+    for row in published_figures():
+        if row["region_code"] == CITY and row["indicator"] == "GDP_cumulative":
+            store.record(SeriesKey("GDP", CITY, row["period"], cumulative=True),
+                         float(row["value"]) * 10_000, unit="万元",
+                         note=f"公开数据 / published: {row['source_url']}")  # fmt: skip
+            written += 1
+    for period, value in (("2025Q1", 1862.0), ("2025Q2", 3741.0)):
+        store.record(SeriesKey("GDP", CITY, period, cumulative=True), value * 10_000, unit="万元",
+                     note=DEMO_NOTE, demo=True)  # fmt: skip
+        written += 1
+    return written
+
+
+def _store_financials(session: Session, seed: int) -> int:
+    """Revenue and value added per enterprise and year, calibrated to the demo core-share path."""
+    rng = np.random.default_rng(seed)
+    enterprises = list(session.execute(select(Enterprise.credit_code, Enterprise.industry_code)))
+    count = len(enterprises)
+    base = rng.lognormal(mean=8.0, sigma=1.1, size=count)  # 万元, 2020 revenue
+    trend = rng.normal(0.07, 0.05, size=count)
+    reports = rng.random(count) < 0.4  # 40 % report their value added themselves
+    rate_noise = rng.normal(1.0, 0.08, size=count)
+    rows = 0
+    now = utcnow()
+    levels = _gdp_levels()
+    for offset, year in enumerate(YEARS):
+        period = ensure_period(session, str(year))
+        revenue = base * (1 + trend) ** offset
+        figures = []
+        for index, (credit_code, industry) in enumerate(enterprises):
+            rate = ILLUSTRATIVE_RATES.get(industry[:2], DEFAULT_RATE)
+            value_added = revenue[index] * rate * rate_noise[index] if reports[index] else None
+            figures.append((credit_code, float(revenue[index]), value_added))
+        records = [
+            Financial(credit_code=code, period=period, revenue=rev, value_added=va,
+                      employees=max(1, int(rev / 120)), vintage=1, recorded_at=now,
+                      recorded_by="demo", reason=DEMO_NOTE, demo=True)
+            for code, rev, va in figures
+        ]  # fmt: skip
+        session.add_all(records)
+        session.flush()
+        # Calibrate: scale this year's figures so the city's core share follows the demo path.
+        edition = session.scalar(select(Classification.edition).limit(1))
+        accounts = build_accounts(session, edition or "", year)
+        core = sum(
+            cell.value_added for (_, key), cell in accounts.cells.items() if key in CORE_CATEGORIES
+        )
+        wanted = CORE_SHARE_PATH[year] / 100 * levels[year] * 10_000
+        factor = wanted / core if core else 1.0
+        for record in records:
+            record.revenue = (record.revenue or 0) * factor
+            if record.value_added is not None:
+                record.value_added *= factor
+        session.flush()
+        rows += len(records)
+    return rows
+
+
+def _store_indicators(store: ObservationStore) -> int:
+    written = 0
+    for code, path in INDICATOR_PATHS.items():
+        for year, value in zip((2022, 2023, 2024), path, strict=True):
+            first = REVISION[2] if (code, str(year)) == REVISION[:2] else value
+            store.record(SeriesKey(code, CITY, str(year)), first, note=DEMO_NOTE, demo=True,
+                         at=dt.datetime(year + 1, 1, 31, tzinfo=dt.UTC))  # fmt: skip
+            written += 1
+    code, period, _, revised, reason = REVISION
+    store.record(SeriesKey(code, CITY, period), revised, note=DEMO_NOTE, reason=reason, demo=True,
+                 at=dt.datetime(2024, 6, 30, tzinfo=dt.UTC))  # fmt: skip
+    return written + 1
+
+
+def build_demo(session: Session, rows: int = 5000, seed: int = 2025) -> DemoSummary:
+    """Fill an empty, migrated database with the demo data set."""
+    seed_reference(session, "demo")
+    enterprises, classified = _store_register(session, rows, seed)
+    _store_rates(session)
+    store = ObservationStore(session, "demo")
+    observations = _store_gdp(store)
+    financial_rows = _store_financials(session, seed)
+    observations += _store_indicators(store)
+    return DemoSummary(enterprises, classified, financial_rows, observations)

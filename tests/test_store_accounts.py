@@ -1,0 +1,169 @@
+"""Value-added accounts and progress from stored microdata, against hand calculations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from demonitor.core.periods import Period
+from demonitor.store.accounts import build_accounts, region_accounts
+from demonitor.store.catalogue import seed_reference
+from demonitor.store.db import session_scope
+from demonitor.store.models import Classification, Enterprise, Financial, ValueAddedRate
+from demonitor.store.observations import ObservationStore, SeriesKey, ensure_period
+
+EDITION = "nbs-de-2021-reconstructed"
+NOW = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
+
+
+def enterprise(session: Session, code: str, region: str, industry: str, de: str | None) -> None:
+    session.add(
+        Enterprise(
+            credit_code=code,
+            name=code,
+            region_code=region,
+            industry_code=industry,
+            business_scope="",
+        )
+    )
+    session.flush()
+    session.add(
+        Classification(
+            credit_code=code,
+            edition=EDITION,
+            de_code=de,
+            status="classified" if de else "not_digital",
+            method="test",
+            vintage=1,
+            recorded_at=NOW,
+            recorded_by="t",
+        )
+    )
+
+
+def figures(
+    session: Session, code: str, year: int, revenue: float | None, value_added: float | None
+) -> None:
+    session.add(
+        Financial(
+            credit_code=code,
+            period=ensure_period(session, str(year)),
+            revenue=revenue,
+            value_added=value_added,
+            vintage=1,
+            recorded_at=NOW,
+            recorded_by="t",
+        )
+    )
+
+
+def populate(session: Session) -> None:
+    seed_reference(session, "t")
+    # A software firm in 海陵 reports its value added; a component maker in the 医药高新区 zone
+    # (counted under 高港) is estimated from its class rate; an internet retailer in 高港 from its
+    # division rate; a chemical firm is not digital; one digital firm has no figures at all.
+    enterprise(session, "A", "321202", "6513", "030103")
+    enterprise(session, "B", "321271", "3982", "010514")
+    enterprise(session, "C", "321203", "5292", "040202")
+    enterprise(session, "D", "321283", "2614", None)
+    enterprise(session, "E", "321204", "6520", "030401")
+    for code, year, revenue, va in [
+        ("A", 2023, 900, 400),
+        ("A", 2024, 1000, 450),
+        ("B", 2023, 2000, None),
+        ("B", 2024, 2500, None),
+        ("C", 2023, 500, None),
+        ("C", 2024, 600, None),
+        ("D", 2024, 9000, 3000),
+    ]:
+        figures(session, code, year, revenue, va)
+    for industry, rate in (("3982", 0.2), ("52", 0.1), ("5292", None)):
+        if rate is not None:
+            session.add(
+                ValueAddedRate(
+                    industry_code=industry, year=2020, rate=rate, recorded_at=NOW, recorded_by="t"
+                )
+            )
+    store = ObservationStore(session, "t")
+    for region, gdp_2023, gdp_2024, growth in (
+        ("321200", 100_000, 106_000, 5.0),
+        ("321202", 20_000, 21_000, 4.0),
+    ):
+        store.record(SeriesKey("GDP", region, "2023"), gdp_2023)
+        store.record(SeriesKey("GDP", region, "2024"), gdp_2024)
+        store.record(SeriesKey("GDP_growth", region, "2024"), growth)
+    session.flush()
+
+
+def test_value_added_by_region_and_category_by_hand(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        populate(session)
+        accounts = build_accounts(session, EDITION, 2024)
+        # 海陵 03: reported 450. 高港 01: zone firm B, 2500 × 0.2 = 500. 高港 04: C, 600 × 0.1 = 60.
+        assert accounts.cells[("321202", "03")].value_added == pytest.approx(450)
+        assert accounts.cells[("321202", "03")].reported == 1
+        assert accounts.cells[("321203", "01")].value_added == pytest.approx(500)
+        assert accounts.cells[("321203", "04")].value_added == pytest.approx(60)
+        assert accounts.cells[("321203", "04")].estimated == 1
+        assert accounts.cells[("321204", "03")].missing == 1  # E has no figures: counted
+        assert ("321283", "05") not in accounts.cells  # D is not a digital unit
+
+
+def test_share_growth_and_contribution_by_hand(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        populate(session)
+        city, hailing = region_accounts(session, EDITION, 2024, ["321200", "321202"])
+    # City core VA 2024 = 450 + 500 + 60 = 1010; 2023 = 400 + 2000×0.2 + 500×0.1 = 850.
+    assert city.core_value_added == pytest.approx(1010)
+    assert city.share == pytest.approx(1010 / 106_000 * 100)
+    assert city.nominal_growth == pytest.approx((1010 / 850 - 1) * 100)
+    # GDP deflator: (106000/100000) / 1.05 × 100 = 100.952…; core volume index =
+    # (1010/850) / 1.00952 × 100; ΔVA = 850 × (I/100 − 1); ΔGDP = 100000 × 0.05 = 5000.
+    price = 106_000 / 100_000 / 1.05 * 100
+    volume = (1010 / 850) / (price / 100) * 100
+    assert city.real_growth == pytest.approx(volume - 100)
+    assert city.contribution is not None
+    assert city.contribution.contribution_rate == pytest.approx(
+        850 * (volume / 100 - 1) / 5000 * 100
+    )
+    assert city.contribution.pull == pytest.approx(5.0 * city.contribution.contribution_rate / 100)
+    assert (city.units, city.reported, city.estimated, city.missing) == (4, 1, 2, 1)
+    assert hailing.core_value_added == pytest.approx(450)
+    assert hailing.share == pytest.approx(450 / 21_000 * 100)
+
+
+def test_the_demo_database_follows_its_documented_paths(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from demonitor.demo.database import CORE_SHARE_PATH, INDICATOR_PATHS, REVISION, build_demo
+    from demonitor.store.db import make_engine, upgrade
+    from demonitor.store.monitoring import progress_report
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    upgrade(engine)
+    with session_scope(engine) as session:
+        summary = build_demo(session, rows=1500, seed=11)
+    assert summary.enterprises > 1400 and summary.classified > 200
+    with session_scope(engine) as session:
+        for year, share in CORE_SHARE_PATH.items():
+            city = region_accounts(session, EDITION, year, ["321200"])[0]
+            assert city.share == pytest.approx(share), year
+        # The published figures are stored as such; 2021 is chained from published growth.
+        store = ObservationStore(session, "t")
+        gdp_2022 = store.latest(SeriesKey("GDP", "321200", "2022"))
+        assert gdp_2022 is not None and gdp_2022.value == pytest.approx(6401.77 * 10_000)
+        assert not gdp_2022.demo and "published" in gdp_2022.note
+        gdp_2021 = store.latest(SeriesKey("GDP", "321200", "2021"))
+        assert gdp_2021 is not None and gdp_2021.demo
+        code, period, first, revised, _ = REVISION
+        assert [v.value for v in store.vintages(SeriesKey(code, "321200", period))] == [
+            first,
+            revised,
+        ]
+        report = {p.code: p for p in progress_report(session, EDITION, Period.parse("2024Q4"))}
+    assert len(report) == 23
+    assert report["DE01"].current_value == pytest.approx(CORE_SHARE_PATH[2024])
+    assert report["DE05"].current_value == INDICATOR_PATHS["DE05"][2]
+    assert report["DE14"].category == "achieved"
+    assert report["DE21"].lagging
