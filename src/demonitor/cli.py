@@ -425,7 +425,7 @@ def progress(
     from demonitor.core.progress import CATEGORY_ZH
     from demonitor.reference.digital_economy import load_edition as load_de
     from demonitor.store.db import make_engine, session_scope
-    from demonitor.store.monitoring import progress_report
+    from demonitor.store.monitoring import alerts, progress_report
 
     try:
         period = PeriodCode.parse(as_of)
@@ -489,12 +489,17 @@ def progress(
             f"[{colours[p.category]}]{CATEGORY_ZH[p.category]}[/]",
         )
     console.print(table)
-    lagging = [p for p in report if p.lagging]
-    console.print(
-        f"需关注 / lagging: {', '.join(p.code for p in lagging) or '无 none'}。"
-        "演示库数据为合成数据 / demo data are synthetic.",
-        highlight=False,
-    )
+    warnings = alerts(report)
+    if warnings:
+        alert_table = Table(title="预警 / alerts")
+        alert_table.add_column("代码")
+        alert_table.add_column("指标")
+        alert_table.add_column("原因 / why")
+        for alert in warnings:
+            alert_table.add_row(alert.code, alert.name_zh, "；".join(alert.reasons_zh))
+        console.print(alert_table)
+    else:
+        console.print("无预警 / no alerts")
 
 
 @db_app.command("upgrade")

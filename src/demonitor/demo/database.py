@@ -22,7 +22,13 @@ from demonitor.engine.rules import load_classification_rules
 from demonitor.reference._files import data_path, read_csv_rows
 from demonitor.store.accounts import CORE_CATEGORIES, build_accounts
 from demonitor.store.catalogue import seed_reference
-from demonitor.store.models import Classification, Enterprise, Financial, ValueAddedRate
+from demonitor.store.models import (
+    Classification,
+    Enterprise,
+    Financial,
+    Target,
+    ValueAddedRate,
+)
 from demonitor.store.observations import ObservationStore, SeriesKey, ensure_period, utcnow
 
 DEMO_NOTE = "演示数据（合成）/ synthetic demo data"
@@ -34,29 +40,77 @@ GDP_GROWTH = {2020: 3.6, 2021: 10.1, 2022: 4.4, 2023: 6.8, 2024: 6.0}
 GDP_PRICE = {2021: 103.0, 2022: 102.07, 2023: 98.5, 2024: 100.2}
 # Share of city GDP of each county-level unit (synthetic, near the published district levels).
 DISTRICT_SHARE = {
-    "321202": 0.116, "321203": 0.158, "321204": 0.150,
-    "321281": 0.167, "321282": 0.197, "321283": 0.212,
-}  # fmt: skip
+    "321202": 0.116,
+    "321203": 0.158,
+    "321204": 0.150,
+    "321281": 0.167,
+    "321282": 0.197,
+    "321283": 0.212,
+}
 # Core value added as % of GDP that the demo calibrates to (synthetic path towards 13.5 %).
 CORE_SHARE_PATH = {2020: 8.6, 2021: 9.3, 2022: 10.0, 2023: 10.8, 2024: 11.6}
 # Illustrative 增加值率 by GB/T division (NOT official rates; labelled illustrative).
 ILLUSTRATIVE_RATES = {
-    "01": 0.58, "03": 0.55, "04": 0.55, "13": 0.18, "17": 0.20, "26": 0.21, "27": 0.38,
-    "33": 0.22, "34": 0.24, "35": 0.25, "36": 0.20, "37": 0.22, "38": 0.21, "39": 0.19,
-    "40": 0.27, "47": 0.26, "48": 0.24, "49": 0.25, "51": 0.12, "52": 0.15, "54": 0.35,
-    "58": 0.30, "59": 0.32, "60": 0.40, "61": 0.45, "62": 0.40, "63": 0.52, "64": 0.48,
-    "65": 0.45, "72": 0.42, "73": 0.50, "83": 0.65, "87": 0.40,
-}  # fmt: skip
+    "01": 0.58,
+    "03": 0.55,
+    "04": 0.55,
+    "13": 0.18,
+    "17": 0.20,
+    "26": 0.21,
+    "27": 0.38,
+    "33": 0.22,
+    "34": 0.24,
+    "35": 0.25,
+    "36": 0.20,
+    "37": 0.22,
+    "38": 0.21,
+    "39": 0.19,
+    "40": 0.27,
+    "47": 0.26,
+    "48": 0.24,
+    "49": 0.25,
+    "51": 0.12,
+    "52": 0.15,
+    "54": 0.35,
+    "58": 0.30,
+    "59": 0.32,
+    "60": 0.40,
+    "61": 0.45,
+    "62": 0.40,
+    "63": 0.52,
+    "64": 0.48,
+    "65": 0.45,
+    "72": 0.42,
+    "73": 0.50,
+    "83": 0.65,
+    "87": 0.40,
+}
 DEFAULT_RATE = 0.25
 # Indicator paths for the city (2022 base, 2023, 2024); counts are cumulative since 2022.
 INDICATOR_PATHS: dict[str, tuple[float, float, float]] = {
-    "DE02": (0, 12, 25), "DE03": (0, 6, 14), "DE04": (55, 58, 61), "DE05": (72, 75.6, 79.1),
-    "DE06": (82, 85.5, 88), "DE07": (0, 1, 1), "DE08": (0, 5, 9), "DE09": (0, 11, 21),
-    "DE10": (0, 70, 118), "DE11": (0, 0, 1), "DE12": (70, 85, 95), "DE13": (80, 90, 96),
-    "DE14": (85, 95, 100), "DE15": (85, 87, 88.5), "DE16": (90, 96, 99), "DE17": (60, 75, 82),
-    "DE18": (70, 80, 86), "DE19": (60, 78, 90), "DE20": (50, 70, 85), "DE21": (40, 45, 48),
-    "DE22": (0, 0, 0), "DE23": (1, 2, 3),
-}  # fmt: skip
+    "DE02": (0, 12, 25),
+    "DE03": (0, 6, 14),
+    "DE04": (55, 58, 61),
+    "DE05": (72, 75.6, 79.1),
+    "DE06": (82, 85.5, 88),
+    "DE07": (0, 1, 1),
+    "DE08": (0, 5, 9),
+    "DE09": (0, 11, 21),
+    "DE10": (0, 70, 118),
+    "DE11": (0, 0, 1),
+    "DE12": (70, 85, 95),
+    "DE13": (80, 90, 96),
+    "DE14": (85, 95, 100),
+    "DE15": (85, 87, 88.5),
+    "DE16": (90, 96, 99),
+    "DE17": (60, 75, 82),
+    "DE18": (70, 80, 86),
+    "DE19": (60, 78, 90),
+    "DE20": (50, 70, 85),
+    "DE21": (40, 45, 48),
+    "DE22": (0, 0, 0),
+    "DE23": (1, 2, 3),
+}
 REVISION = ("DE05", "2023", 75.0, 75.6, "工信局核实后修订 / revised after verification")
 
 
@@ -152,6 +206,17 @@ def _gdp_levels() -> dict[int, float]:
     return levels
 
 
+def district_shares(year: int) -> dict[str, float]:
+    """Each county-level unit's share of city GDP: 靖江 and 泰兴 gain a little each year, and
+    the shares are renormalised so that the districts always add up to the city."""
+    drifted = {
+        code: share * (1 + 0.004 * (year - 2022) * (1 if code in ("321282", "321283") else -0.5))
+        for code, share in DISTRICT_SHARE.items()
+    }
+    total = sum(drifted.values())
+    return {code: value / total for code, value in drifted.items()}
+
+
 def _store_gdp(store: ObservationStore) -> int:
     written = 0
     published = {
@@ -161,30 +226,51 @@ def _store_gdp(store: ObservationStore) -> int:
     for year, level in levels.items():
         real = ("GDP", str(year)) in published
         note = "公开数据 / published figure" if real else DEMO_NOTE
-        store.record(SeriesKey("GDP", CITY, str(year)), level * 10_000, unit="万元", note=note,
-                     demo=not real)  # fmt: skip
-        store.record(SeriesKey("GDP_growth", CITY, str(year)), GDP_GROWTH[year], unit="%",
-                     note="公开数据 / published figure" if year <= 2023 else DEMO_NOTE,
-                     demo=year > 2023)  # fmt: skip
+        store.record(
+            SeriesKey("GDP", CITY, str(year)), level * 10_000, unit="万元", note=note, demo=not real
+        )
+        store.record(
+            SeriesKey("GDP_growth", CITY, str(year)),
+            GDP_GROWTH[year],
+            unit="%",
+            note="公开数据 / published figure" if year <= 2023 else DEMO_NOTE,
+            demo=year > 2023,
+        )
         written += 2
-        for district, share in DISTRICT_SHARE.items():
-            drift = 1 + 0.004 * (year - 2022) * (1 if district in ("321282", "321283") else -0.5)
-            store.record(SeriesKey("GDP", district, str(year)), level * share * drift * 10_000,
-                         unit="万元", note=DEMO_NOTE, demo=True)  # fmt: skip
-            store.record(SeriesKey("GDP_growth", district, str(year)),
-                         GDP_GROWTH[year] + (0.4 if district in ("321282", "321283") else -0.2),
-                         unit="%", note=DEMO_NOTE, demo=True)  # fmt: skip
+        for district, share in district_shares(year).items():
+            store.record(
+                SeriesKey("GDP", district, str(year)),
+                level * share * 10_000,
+                unit="万元",
+                note=DEMO_NOTE,
+                demo=True,
+            )
+            store.record(
+                SeriesKey("GDP_growth", district, str(year)),
+                GDP_GROWTH[year] + (0.4 if district in ("321282", "321283") else -0.2),
+                unit="%",
+                note=DEMO_NOTE,
+                demo=True,
+            )
             written += 2
     # Quarterly cumulative GDP: the published quarters, and a synthetic 2025 first half.
     for row in published_figures():
         if row["region_code"] == CITY and row["indicator"] == "GDP_cumulative":
-            store.record(SeriesKey("GDP", CITY, row["period"], cumulative=True),
-                         float(row["value"]) * 10_000, unit="万元",
-                         note=f"公开数据 / published: {row['source_url']}")  # fmt: skip
+            store.record(
+                SeriesKey("GDP", CITY, row["period"], cumulative=True),
+                float(row["value"]) * 10_000,
+                unit="万元",
+                note=f"公开数据 / published: {row['source_url']}",
+            )
             written += 1
     for period, value in (("2025Q1", 1862.0), ("2025Q2", 3741.0)):
-        store.record(SeriesKey("GDP", CITY, period, cumulative=True), value * 10_000, unit="万元",
-                     note=DEMO_NOTE, demo=True)  # fmt: skip
+        store.record(
+            SeriesKey("GDP", CITY, period, cumulative=True),
+            value * 10_000,
+            unit="万元",
+            note=DEMO_NOTE,
+            demo=True,
+        )
         written += 1
     return written
 
@@ -210,11 +296,20 @@ def _store_financials(session: Session, seed: int) -> int:
             value_added = revenue[index] * rate * rate_noise[index] if reports[index] else None
             figures.append((credit_code, float(revenue[index]), value_added))
         records = [
-            Financial(credit_code=code, period=period, revenue=rev, value_added=va,
-                      employees=max(1, int(rev / 120)), vintage=1, recorded_at=now,
-                      recorded_by="demo", reason=DEMO_NOTE, demo=True)
+            Financial(
+                credit_code=code,
+                period=period,
+                revenue=rev,
+                value_added=va,
+                employees=max(1, int(rev / 120)),
+                vintage=1,
+                recorded_at=now,
+                recorded_by="demo",
+                reason=DEMO_NOTE,
+                demo=True,
+            )
             for code, rev, va in figures
-        ]  # fmt: skip
+        ]
         session.add_all(records)
         session.flush()
         # Calibrate: scale this year's figures so the city's core share follows the demo path.
@@ -239,18 +334,35 @@ def _store_indicators(store: ObservationStore) -> int:
     for code, path in INDICATOR_PATHS.items():
         for year, value in zip((2022, 2023, 2024), path, strict=True):
             first = REVISION[2] if (code, str(year)) == REVISION[:2] else value
-            store.record(SeriesKey(code, CITY, str(year)), first, note=DEMO_NOTE, demo=True,
-                         at=dt.datetime(year + 1, 1, 31, tzinfo=dt.UTC))  # fmt: skip
+            store.record(
+                SeriesKey(code, CITY, str(year)),
+                first,
+                note=DEMO_NOTE,
+                demo=True,
+                at=dt.datetime(year + 1, 1, 31, tzinfo=dt.UTC),
+            )
             written += 1
     code, period, _, revised, reason = REVISION
-    store.record(SeriesKey(code, CITY, period), revised, note=DEMO_NOTE, reason=reason, demo=True,
-                 at=dt.datetime(2024, 6, 30, tzinfo=dt.UTC))  # fmt: skip
+    store.record(
+        SeriesKey(code, CITY, period),
+        revised,
+        note=DEMO_NOTE,
+        reason=reason,
+        demo=True,
+        at=dt.datetime(2024, 6, 30, tzinfo=dt.UTC),
+    )
     return written + 1
+
+
+# Alarm thresholds (触警阈值) the demo office has configured.
+DEMO_ALARMS = {"DE21": 60.0, "DE17": 80.0}
 
 
 def build_demo(session: Session, rows: int = 5000, seed: int = 2025) -> DemoSummary:
     """Fill an empty, migrated database with the demo data set."""
     seed_reference(session, "demo")
+    for target in session.scalars(select(Target).where(Target.indicator_code.in_(DEMO_ALARMS))):
+        target.alarm_threshold = DEMO_ALARMS[target.indicator_code]
     enterprises, classified = _store_register(session, rows, seed)
     _store_rates(session)
     store = ObservationStore(session, "demo")

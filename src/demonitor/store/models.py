@@ -125,6 +125,8 @@ class Target(Base):
     tolerance: Mapped[float] = mapped_column(Float, default=0.0)
     aspirational: Mapped[bool] = mapped_column(Boolean, default=False)  # 力争
     wording_zh: Mapped[str] = mapped_column(Text, default="")
+    # 触警阈值: a value on the wrong side of it raises an alert whatever the pace.
+    alarm_threshold: Mapped[float | None] = mapped_column(Float)
 
 
 class Observation(Base):

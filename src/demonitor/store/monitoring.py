@@ -36,6 +36,7 @@ class IndicatorProgress:
     assessment: Assessment | None
     category: str  # achieved | on_track | … | no_data
     method: str  # how the status was reached, for the reader
+    alarm_threshold: float | None = None
 
     @property
     def lagging(self) -> bool:
@@ -79,8 +80,11 @@ def progress_report(
             category, method = "no_data", "无数据 / no data"
         elif indicator.kind == "milestone":
             met = target_met(current, target.target, "eq")
-            category = "achieved" if met else ("limited" if current_year < target.target_year
-                                               else "deterioration")  # fmt: skip
+            category = (
+                "achieved"
+                if met
+                else ("limited" if current_year < target.target_year else "deterioration")
+            )
             method = "里程碑：是否达成 / milestone reached or not"
         elif indicator.kind == "count_cumulative":
             assessment = assess_count(
@@ -121,6 +125,52 @@ def progress_report(
                 assessment=assessment,
                 category=category,
                 method=method,
+                alarm_threshold=target.alarm_threshold,
             )
         )
     return report
+
+
+@dataclass(frozen=True)
+class Alert:
+    code: str
+    name_zh: str
+    reasons_zh: tuple[str, ...]
+    reasons_en: tuple[str, ...]
+
+
+def alerts(report: list[IndicatorProgress]) -> list[Alert]:
+    """Indicators whose status is worse than on track, or beyond their alarm threshold, and why."""
+    found = []
+    for p in report:
+        zh: list[str] = []
+        en: list[str] = []
+        a = p.assessment
+        if p.lagging:
+            if a is not None and a.ratio is not None:
+                zh.append(
+                    f"进度比率R={a.ratio:.2f}（正常需≥0.95），完成度{a.current_status:.0%}，"
+                    f"序时进度{a.time_elapsed:.0%}"
+                )
+                en.append(
+                    f"pace ratio R={a.ratio:.2f} (on track needs ≥0.95), progress "
+                    f"{a.current_status:.0%} against {a.time_elapsed:.0%} of the time"
+                )
+            else:
+                zh.append(f"{p.target_year}年目标尚未达成")
+                en.append(f"the {p.target_year} target is not yet reached")
+        if (
+            p.alarm_threshold is not None
+            and p.current_value is not None
+            and p.current_value < p.alarm_threshold
+        ):
+            zh.append(f"当前值{p.current_value:g}低于触警阈值{p.alarm_threshold:g}")
+            en.append(
+                f"value {p.current_value:g} is below the alarm threshold {p.alarm_threshold:g}"
+            )
+        if p.category == "no_data":
+            zh.append("缺少数据")
+            en.append("no data")
+        if zh:
+            found.append(Alert(p.code, p.name_zh, tuple(zh), tuple(en)))
+    return found
