@@ -184,3 +184,75 @@ def test_duplicate_rows_in_one_file_are_refused(database: str, tmp_path: Path) -
     code, _ = run_import(database, "observations", path)
     assert code == 2
     assert "与第2行重复" in (tmp_path / "obs.csv.errors.csv").read_text(encoding="utf-8-sig")
+
+
+def test_register_then_financials_then_rates_feed_the_accounts(
+    database: str, tmp_path: Path
+) -> None:
+    from demonitor.core.credit_code import check_character
+    from demonitor.store.accounts import region_accounts
+    from demonitor.store.models import Classification, Enterprise, Financial, ValueAddedRate
+
+    software = "91321202MA1A00001" + check_character("91321202MA1A00001")
+    cables = "91321282MA1A00002" + check_character("91321282MA1A00002")
+    register = tmp_path / "register.csv"
+    register.write_text(
+        "统一社会信用代码,单位名称,行政区划代码,行业代码,经营范围\n"
+        f"{software},泰州软件有限公司,321202,6513,一般项目：软件开发\n"
+        f"{cables},靖江电缆有限公司,321282,3831,一般项目：电力电缆制造\n",
+        encoding="utf-8",
+    )
+    code, output = run_import(database, "register", register)
+    assert code == 0, output
+    assert count(database, Enterprise) == 2 and count(database, Classification) == 2
+    assert "未变 unchanged 2" in run_import(database, "register", register)[1]
+
+    financials = tmp_path / "financials.csv"
+    financials.write_text(
+        "统一社会信用代码,期别,营业收入（亿元）,增加值（万元）,从业人员\n"
+        f"{software},2023,1.0,,50\n{software},2024,1.2,,60\n{cables},2024,3,,200\n",
+        encoding="utf-8",
+    )
+    assert run_import(database, "financials", financials)[0] == 0
+    assert count(database, Financial) == 3
+    rates = tmp_path / "rates.csv"
+    rates.write_text(
+        "行业代码,年份,增加值率（%）,来源\n65,2020,40,测试用\n6513,2020,50,测试用\n",
+        encoding="utf-8",
+    )
+    assert run_import(database, "varates", rates)[0] == 0
+    assert count(database, ValueAddedRate) == 2
+    with session_scope(make_engine(database)) as session:
+        city = region_accounts(session, "nbs-de-2021-reconstructed", 2024, ["321200"])[0]
+    # Only the software firm is digital: 1.2 亿元 = 12,000 万元 × 50 % (class rate beats division).
+    assert city.core_value_added == pytest.approx(6000)
+    assert (city.units, city.estimated) == (1, 1)
+
+
+def test_financials_of_unknown_enterprises_are_refused(database: str, tmp_path: Path) -> None:
+    path = tmp_path / "financials.csv"
+    path.write_text(
+        "credit_code,period,revenue（万元）\n91321202MA1A0000XX,2024,100\n"
+        "91321202MA1A0000XX,2024Q1,-5\n",
+        encoding="utf-8",
+    )
+    code, _ = run_import(database, "financials", path)
+    assert code == 2
+    text = (tmp_path / "financials.csv.errors.csv").read_text(encoding="utf-8-sig")
+    assert "不在企业名录中" in text and "财务数据按年度填报" in text and "营业收入不能为负" in text
+
+
+def test_a_register_with_a_rejected_row_imports_nothing(database: str, tmp_path: Path) -> None:
+    from demonitor.store.models import Enterprise
+
+    path = tmp_path / "register.csv"
+    path.write_text(
+        "credit_code,name,region_code,industry_code,business_scope\n"
+        "91321202MA1A000010,坏代码公司,321202,6513,软件开发\n",
+        encoding="utf-8",
+    )
+    code, _ = run_import(database, "register", path)
+    assert code == 2
+    text = (tmp_path / "register.csv.errors.csv").read_text(encoding="utf-8-sig")
+    assert "credit_code" in text and "校验码错误" in text
+    assert count(database, Enterprise) == 0

@@ -224,7 +224,7 @@ def init(
 
 @app.command()
 def template(
-    kind: Annotated[str, typer.Argument(help="gdp | observations")],
+    kind: Annotated[str, typer.Argument(help="gdp | observations | financials | varates")],
     output: Annotated[Path, typer.Option("-o", "--output", help=".xlsx")],
     database_url: DatabaseOption = None,
 ) -> None:
@@ -240,29 +240,41 @@ def template(
     console.print(f"模板已写出 / template written: {output}", highlight=False)
 
 
+IMPORT_KINDS = ("gdp", "observations", "financials", "varates", "register")
+
+
 @app.command("import")
 def import_data(
-    kind: Annotated[str, typer.Argument(help="gdp | observations")],
-    file: Annotated[Path, typer.Argument(help="填好的模板 .xlsx/.csv")],
+    kind: Annotated[str, typer.Argument(help=" | ".join(IMPORT_KINDS))],
+    file: Annotated[Path, typer.Argument(help="填好的模板 .xlsx/.csv（名录另可 .parquet）")],
     actor: Annotated[str, typer.Option("--actor", help="操作人 / who")] = "system",
+    edition: Annotated[str | None, typer.Option("--edition", help="名录识别所用分类版本")] = None,
     database_url: DatabaseOption = None,
 ) -> None:
-    """校验并导入填报数据：全部成功或全部不导入 / import a filled template, all rows or none."""
-    from demonitor.ingest.importer import import_file, write_errors
-    from demonitor.ingest.specs import SPECS
+    """校验并导入：全部成功或全部不导入，修改的数值成为新版本 / import all rows or none."""
+    from demonitor.ingest.importer import ImportResult, import_file, write_errors
+    from demonitor.ingest.microdata import import_financials, import_rates, import_register
     from demonitor.store.db import make_engine, session_scope
 
-    if kind not in SPECS:
-        raise fail(f"未知类型 / unknown kind {kind}; choose {', '.join(SPECS)}")
+    if kind not in IMPORT_KINDS:
+        raise fail(f"未知类型 / unknown kind {kind}; choose {', '.join(IMPORT_KINDS)}")
     if not file.is_file():
         raise fail(f"{file}: 文件不存在 / file not found")
 
     class Refused(Exception):
         pass
 
+    result = ImportResult()
     try:
         with session_scope(make_engine(database_url)) as session:
-            result = import_file(session, kind, file, actor)
+            if kind == "financials":
+                result = import_financials(session, file, actor)
+            elif kind == "varates":
+                result = import_rates(session, file, actor)
+            elif kind == "register":
+                result = import_register(session, file, actor, edition)
+            else:
+                result = import_file(session, kind, file, actor)
             if result.errors:
                 raise Refused  # roll the transaction back: nothing is imported
     except Refused:

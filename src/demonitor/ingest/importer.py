@@ -83,6 +83,74 @@ def _number(text: str) -> float:
     return value
 
 
+def data_rows(
+    spec: TemplateSpec, rows: list[tuple[int, list[str]]], error: ErrorSink
+) -> tuple[dict[str, str], list[tuple[int, dict[str, str]]]] | None:
+    """The units named in the header and the data rows as {column: text}, skipping blank rows
+    and the template's explanation row; None after reporting header problems."""
+    if not rows:
+        error(0, "", "文件为空", "the file is empty")
+        return None
+    header_number, header = rows[0]
+    positions: dict[str, int] = {}
+    units: dict[str, str] = {}
+    for index, text in enumerate(header):
+        label, unit = split_header(text)
+        for column in spec.columns:
+            if label in (column.name, column.header_zh):
+                positions[column.name] = index
+                units[column.name] = unit
+    problems = False
+    for column in spec.columns:
+        if column.required and column.name not in positions:
+            error(
+                header_number,
+                column.name,
+                f"缺少列「{column.header_zh}」",
+                f"missing column {column.name}",
+            )
+            problems = True
+        if (
+            column.kind == "money"
+            and column.name in positions
+            and units[column.name] not in MONEY_UNITS
+        ):
+            error(
+                header_number,
+                column.name,
+                f"表头须注明金额单位（元/万元/亿元），如「{column.header_zh}（亿元）」",
+                "the header must state the money unit: 元, 万元 or 亿元",
+            )
+            problems = True
+    if problems:
+        return None
+    body = []
+    for number, cells in rows[1:]:
+        if not any(c.strip() for c in cells) or (cells and cells[0].startswith(EXPLANATION_MARK)):
+            continue
+        body.append(
+            (
+                number,
+                {
+                    name: (cells[i].strip() if i < len(cells) else "")
+                    for name, i in positions.items()
+                },
+            )
+        )
+    return units, body
+
+
+def parse_number(text: str, column: str, number: int, error: ErrorSink) -> float | None:
+    """The number in a cell ('' → None), reporting text that is not one."""
+    if not text:
+        return None
+    try:
+        return _number(text.rstrip("%"))
+    except ValueError:
+        error(number, column, f"「{text}」不是数值", f"{text!r} is not a number")
+        return None
+
+
 class Importer:
     def __init__(self, session: Session, actor: str) -> None:
         self.session = session
@@ -147,49 +215,13 @@ class Importer:
         def error(row: int, column: str, zh: str, en: str) -> None:
             result.errors.append(CellError(file, row, column, zh, en))
 
-        if not rows:
-            error(0, "", "文件为空", "the file is empty")
+        table = data_rows(spec, rows, error)
+        if table is None:
             return []
-        header_number, header = rows[0]
-        positions: dict[str, int] = {}
-        units: dict[str, str] = {}
-        for index, text in enumerate(header):
-            label, unit = split_header(text)
-            for column in spec.columns:
-                if label in (column.name, column.header_zh):
-                    positions[column.name] = index
-                    units[column.name] = unit
-        for column in spec.columns:
-            if column.required and column.name not in positions:
-                error(
-                    header_number,
-                    column.name,
-                    f"缺少列「{column.header_zh}」",
-                    f"missing column {column.name}",
-                )
-            if (
-                column.kind == "money"
-                and column.name in positions
-                and units[column.name] not in MONEY_UNITS
-            ):
-                error(
-                    header_number,
-                    column.name,
-                    f"表头须注明金额单位（元/万元/亿元），如「{column.header_zh}（亿元）」",
-                    "the header must state the money unit: 元, 万元 or 亿元",
-                )
-        if result.errors:
-            return []
+        units, body = table
         records: list[Record] = []
         seen: dict[tuple[str, ...], int] = {}
-        for number, cells in rows[1:]:
-            if not any(c.strip() for c in cells):
-                continue
-            if cells and cells[0].startswith(EXPLANATION_MARK):
-                continue
-            values = {
-                name: (cells[i].strip() if i < len(cells) else "") for name, i in positions.items()
-            }
+        for number, values in body:
             before = len(result.errors)
             parsed = self._row(spec, number, values, units, error)
             if len(result.errors) > before or parsed is None:

@@ -81,6 +81,36 @@ SPECS: dict[str, TemplateSpec] = {
             Column("note", "备注", "text", False, "数据来源或口径说明"),
         ),
     ),
+    "financials": TemplateSpec(
+        "financials",
+        "企业财务数据填报表",
+        (
+            Column("credit_code", "统一社会信用代码", "code", True, "18位，须已在名录中"),
+            Column("period", "期别", "period", True, "年度，如2024", "periods"),
+            Column(
+                "revenue", "营业收入", "money", True, "单位见表头，可改为元/万元/亿元", unit="万元"
+            ),
+            Column(
+                "value_added",
+                "增加值",
+                "money",
+                False,
+                "企业报送的增加值；不填则按增加值率估算",
+                unit="万元",
+            ),
+            Column("employees", "从业人员", "number", False, "期末人数", unit="人"),
+        ),
+    ),
+    "varates": TemplateSpec(
+        "varates",
+        "行业增加值率表",
+        (
+            Column("industry_code", "行业代码", "code", True, "GB/T 4754-2017小类(4位)或大类(2位)"),
+            Column("year", "年份", "period", True, "适用年份，如2024"),
+            Column("rate", "增加值率", "number", True, "增加值占营业收入的百分比", unit="%"),
+            Column("source", "来源", "text", True, "如投入产出表、经普资料"),
+        ),
+    ),
 }
 
 FLAG_VALUES = {

@@ -1,0 +1,364 @@
+"""Imports of enterprise microdata and of value-added rates: all rows or none, vintages on change.
+
+- ``financials``: 营业收入, 增加值, 从业人员 of enterprises already in the register;
+- ``varates``: 增加值率 by GB/T class or division and year;
+- ``register``: the enterprise register, classified by unit identification on the way in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from demonitor.core.periods import Period, PeriodError
+from demonitor.engine.duckdb_backend import classify_to_table
+from demonitor.engine.rules import load_classification_rules
+from demonitor.engine.sources import RegisterError
+from demonitor.ingest.importer import (
+    CellError,
+    ImportResult,
+    _read_rows,
+    data_rows,
+    parse_number,
+)
+from demonitor.ingest.specs import MONEY_UNITS, SPECS
+from demonitor.reference.gbt4754 import load_industry_tree
+from demonitor.store.models import (
+    Classification,
+    Enterprise,
+    Financial,
+    ImportBatch,
+    ValueAddedRate,
+)
+from demonitor.store.observations import audit, ensure_period, utcnow
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-9)
+
+
+def _batch(session: Session, kind: str, path: Path, rows: int, actor: str) -> int:
+    batch = ImportBatch(
+        kind=kind,
+        file_name=path.name,
+        rows=rows,
+        imported_by=actor,
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+    )
+    session.add(batch)
+    session.flush()
+    return batch.id
+
+
+def import_financials(session: Session, path: Path, actor: str) -> ImportResult:
+    result = ImportResult()
+
+    def error(row: int, column: str, zh: str, en: str) -> None:
+        result.errors.append(CellError(path.name, row, column, zh, en))
+
+    table = data_rows(SPECS["financials"], _read_rows(path), error)
+    if table is None:
+        return result
+    units, body = table
+    known = set(session.scalars(select(Enterprise.credit_code)))
+    parsed: list[tuple[str, str, float | None, float | None, int | None]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for number, values in body:
+        before = len(result.errors)
+        code = values["credit_code"].upper()
+        if not code:
+            error(number, "credit_code", "统一社会信用代码为空", "credit_code is empty")
+        elif code not in known:
+            error(
+                number,
+                "credit_code",
+                f"{code}不在企业名录中，请先导入名录",
+                f"{code} is not in the register: import the register first",
+            )
+        period = None
+        try:
+            period = Period.parse(values["period"])
+            if period.frequency != "A":
+                error(number, "period", "财务数据按年度填报", "financial figures are annual")
+        except PeriodError:
+            error(number, "period", f"期别「{values['period']}」无效", "invalid period")
+        revenue = parse_number(values.get("revenue", ""), "revenue", number, error)
+        value_added = parse_number(values.get("value_added", ""), "value_added", number, error)
+        employees = parse_number(values.get("employees", ""), "employees", number, error)
+        if revenue is None and "revenue" in values and not values["revenue"]:
+            error(number, "revenue", "营业收入为空", "revenue is empty")
+        if revenue is not None and revenue < 0:
+            error(number, "revenue", "营业收入不能为负", "revenue cannot be negative")
+        if employees is not None and (employees < 0 or not employees.is_integer()):
+            error(number, "employees", "从业人员应为非负整数", "employees must be a whole number")
+        if period is not None and code and (code, str(period)) in seen:
+            error(
+                number,
+                "credit_code",
+                f"与第{seen[(code, str(period))]}行重复",
+                f"duplicates row {seen[(code, str(period))]}",
+            )
+        if len(result.errors) > before or period is None:
+            continue
+        seen[(code, str(period))] = number
+        revenue_factor = MONEY_UNITS[units["revenue"]]
+        va_factor = MONEY_UNITS.get(units.get("value_added", ""), 1.0)
+        parsed.append(
+            (
+                code,
+                str(period),
+                None if revenue is None else revenue * revenue_factor,
+                None if value_added is None else value_added * va_factor,
+                None if employees is None else int(employees),
+            )
+        )
+    if result.errors:
+        return result
+    batch_id = _batch(session, "financials", path, len(parsed), actor)
+    result.batch_id = batch_id
+    for code, period_code, revenue, value_added, employees in parsed:
+        ensure_period(session, period_code)
+        latest = session.scalars(
+            select(Financial)
+            .where(Financial.credit_code == code, Financial.period == period_code)
+            .order_by(Financial.vintage.desc())
+            .limit(1)
+        ).first()
+        if (
+            latest is not None
+            and _same(latest.revenue, revenue)
+            and _same(latest.value_added, value_added)
+            and latest.employees == employees
+        ):
+            result.unchanged += 1
+            continue
+        now = utcnow()
+        session.add(
+            Financial(
+                credit_code=code,
+                period=period_code,
+                revenue=revenue,
+                value_added=value_added,
+                employees=employees,
+                vintage=(latest.vintage + 1) if latest else 1,
+                recorded_at=now,
+                recorded_by=actor,
+                reason=f"导入 / import {path.name}",
+                batch_id=batch_id,
+            )
+        )
+        before_state = (
+            {"revenue": latest.revenue, "value_added": latest.value_added} if latest else None
+        )
+        audit(
+            session,
+            actor,
+            "revise" if latest else "insert",
+            "financial",
+            f"{code}/{period_code}",
+            before_state,
+            {"revenue": revenue, "value_added": value_added},
+            path.name,
+            at=now,
+        )
+        if latest:
+            result.revised += 1
+        else:
+            result.inserted += 1
+    result.rows = len(parsed)
+    return result
+
+
+def import_rates(session: Session, path: Path, actor: str) -> ImportResult:
+    result = ImportResult()
+
+    def error(row: int, column: str, zh: str, en: str) -> None:
+        result.errors.append(CellError(path.name, row, column, zh, en))
+
+    table = data_rows(SPECS["varates"], _read_rows(path), error)
+    if table is None:
+        return result
+    _, body = table
+    tree = load_industry_tree()
+    parsed: list[tuple[str, int, float, str]] = []
+    for number, values in body:
+        before = len(result.errors)
+        code = values["industry_code"]
+        industry = tree.get(code)
+        if industry is None or industry.level not in ("class", "division"):
+            error(
+                number,
+                "industry_code",
+                f"「{code}」不是GB/T 4754-2017的小类或大类",
+                "must be a GB/T 4754-2017 class (4 digits) or division (2 digits)",
+            )
+        year_text = values["year"]
+        if not (year_text.isdigit() and len(year_text) == 4):
+            error(number, "year", f"年份「{year_text}」无效", "year must have 4 digits")
+        rate = parse_number(values["rate"], "rate", number, error)
+        if rate is not None and not 0 < rate <= 100:
+            error(
+                number, "rate", f"增加值率应在0～100%之间，实为{rate}", "rate must be in (0, 100] %"
+            )
+        if not values.get("source"):
+            error(number, "source", "须注明来源", "the source is required")
+        if len(result.errors) == before and rate is not None:
+            parsed.append((code, int(year_text), rate / 100, values["source"]))
+    if result.errors:
+        return result
+    result.batch_id = _batch(session, "varates", path, len(parsed), actor)
+    for code, year, rate, source in parsed:
+        latest = session.scalars(
+            select(ValueAddedRate)
+            .where(ValueAddedRate.industry_code == code, ValueAddedRate.year == year)
+            .order_by(ValueAddedRate.vintage.desc())
+            .limit(1)
+        ).first()
+        if latest is not None and _same(latest.rate, rate) and latest.source == source:
+            result.unchanged += 1
+            continue
+        now = utcnow()
+        session.add(
+            ValueAddedRate(
+                industry_code=code,
+                year=year,
+                rate=rate,
+                source=source,
+                vintage=(latest.vintage + 1) if latest else 1,
+                recorded_at=now,
+                recorded_by=actor,
+            )
+        )
+        audit(
+            session,
+            actor,
+            "revise" if latest else "insert",
+            "va_rate",
+            f"{code}/{year}",
+            {"rate": latest.rate} if latest else None,
+            {"rate": rate},
+            path.name,
+            at=now,
+        )
+        result.revised += bool(latest)
+        result.inserted += not latest
+    result.rows = len(parsed)
+    return result
+
+
+def import_register(
+    session: Session, path: Path, actor: str, edition: str | None = None
+) -> ImportResult:
+    """Classify the register and keep its enterprises and their classifications (new vintage
+    when a unit's classification changes). A rejected row refuses the whole file."""
+    result = ImportResult()
+    rules = load_classification_rules(edition)
+    try:
+        rows = classify_to_table(path, rules).to_pylist()
+    except RegisterError as failure:
+        result.errors.append(CellError(path.name, 0, "", str(failure), str(failure)))
+        return result
+    for row in rows:
+        if row["status"] == "rejected":
+            for reason in str(row["reason"]).split("；"):
+                column = reason[1 : reason.index("]")] if reason.startswith("[") else ""
+                zh, _, en = reason.partition(" / ")
+                result.errors.append(
+                    CellError(path.name, int(row["source_row"]), column, zh.split("] ", 1)[-1], en)
+                )
+    if result.errors:
+        return result
+    result.batch_id = _batch(session, "register", path, len(rows), actor)
+    existing = {e.credit_code: e for e in session.scalars(select(Enterprise))}
+    latest: dict[str, Classification] = {}
+    for c in session.scalars(
+        select(Classification)
+        .where(Classification.edition == rules.edition_name)
+        .order_by(Classification.vintage)
+    ):
+        latest[c.credit_code] = c
+    import duckdb
+
+    from demonitor.engine.sources import open_register  # the scope is not in the output
+
+    con = duckdb.connect()
+    open_register(con, path)
+    scopes = [s or "" for (s,) in con.execute("SELECT business_scope FROM register").fetchall()]
+    con.close()
+    now = utcnow()
+    for row, scope in zip(rows, scopes, strict=True):
+        code = str(row["credit_code"])
+        enterprise = existing.get(code)
+        fields = {
+            "name": row["name"],
+            "region_code": row["region_code"],
+            "industry_code": row["industry_code"],
+            "business_scope": scope,
+        }
+        if enterprise is None:
+            session.add(Enterprise(credit_code=code, **fields))
+            audit(
+                session,
+                actor,
+                "insert",
+                "enterprise",
+                code,
+                None,
+                {"name": row["name"]},
+                path.name,
+                at=now,
+            )
+        elif any(getattr(enterprise, k) != v for k, v in fields.items()):
+            before = {
+                k: getattr(enterprise, k) for k in fields if getattr(enterprise, k) != fields[k]
+            }
+            for key, value in fields.items():
+                setattr(enterprise, key, value)
+            audit(
+                session,
+                actor,
+                "update",
+                "enterprise",
+                code,
+                before,
+                {k: fields[k] for k in before},
+                path.name,
+                at=now,
+            )
+    session.flush()
+    for row in rows:
+        code = str(row["credit_code"])
+        previous = latest.get(code)
+        de_code = row["de_code"] or None
+        if (
+            previous is not None
+            and previous.de_code == de_code
+            and previous.status == row["status"]
+        ):
+            result.unchanged += 1
+            continue
+        session.add(
+            Classification(
+                credit_code=code,
+                edition=rules.edition_name,
+                de_code=de_code,
+                status=row["status"],
+                method=row["method"],
+                evidence=row["evidence"],
+                reason=row["reason"],
+                vintage=(previous.vintage + 1) if previous else 1,
+                recorded_at=now,
+                recorded_by=actor,
+                batch_id=result.batch_id,
+            )
+        )
+        result.revised += bool(previous)
+        result.inserted += not previous
+    result.rows = len(rows)
+    return result
