@@ -94,3 +94,11 @@ def test_growth_rates_by_hand() -> None:
     assert period_on_period(values, Period.parse("2024Q1")) == pytest.approx(3.088235, abs=1e-6)
     with pytest.raises(ZeroDivisionError):
         growth_rate(1.0, 0.0)
+
+
+@given(periods)
+def test_end_times_increase_and_a_year_ends_with_its_last_period(period: Period) -> None:
+    assert period.shift(1).end_time > period.end_time
+    per_year = {"A": 1, "Q": 4, "M": 12}[period.frequency]
+    last = Period(period.year, period.frequency, per_year)
+    assert last.end_time == Period(period.year).end_time == period.year

@@ -194,3 +194,24 @@ def test_alerts_say_why(tmp_path) -> None:  # type: ignore[no-untyped-def]
     # DE17 is on pace (R ≥ 0.95) but 82 is above its alarm threshold of 80: no alert.
     assert "DE17" not in found
     assert "DE14" not in found  # achieved
+
+
+def test_quarterly_data_move_the_schedule(engine: Engine) -> None:
+    from demonitor.store.monitoring import progress_report
+
+    with session_scope(engine) as session:
+        seed_reference(session, "t")
+        store = ObservationStore(session, "t")
+        store.record(SeriesKey("DE04", "321200", "2022"), 55.0)
+        store.record(SeriesKey("DE04", "321200", "2024"), 61.0)
+        store.record(SeriesKey("DE04", "321200", "2025Q2"), 63.0)
+        report = {p.code: p for p in progress_report(session, EDITION, Period.parse("2025Q2"))}
+    de04 = report["DE04"]
+    assert de04.current_value == 63.0 and de04.current_period == "2025Q2"
+    assert de04.assessment is not None
+    # 2025Q2 ends at 2024.5 on the axis where 2022 ends at 2022: 序时进度 = 2.5 / 3.
+    assert de04.assessment.time_elapsed == pytest.approx(2.5 / 3)
+    assert de04.assessment.current_status == pytest.approx((63 - 55) / (65 - 55))
+    achieved = (63 / 55) ** (1 / 2.5) - 1
+    required = (65 / 55) ** (1 / 3) - 1
+    assert de04.assessment.ratio == pytest.approx(achieved / required)

@@ -453,7 +453,7 @@ def progress(
             "unit": p.unit,
             "base_year": p.base_year,
             "base_value": p.base_value,
-            "current_year": p.current_year,
+            "current_period": p.current_period,
             "current_value": p.current_value,
             "target": p.target,
             "comparator": p.comparator,
@@ -492,7 +492,7 @@ def progress(
             p.code,
             p.name_zh,
             _pct(p.base_value),
-            f"{_pct(p.current_value)} ({p.current_year or '—'})",
+            f"{_pct(p.current_value)} ({p.current_period})",
             f"{'≈' if p.comparator == 'approx' else '>' if p.comparator == 'gt' else '≥'}"
             f"{p.target:g}{p.unit if p.unit in ('%',) else ''}",
             "—" if elapsed is None else f"{elapsed:.0%}",

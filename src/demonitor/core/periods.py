@@ -87,6 +87,12 @@ class Period:
         return Period(self.year, self.frequency, 1)
 
     @property
+    def end_time(self) -> float:
+        """The end of the period on a continuous time axis where year Y ends at Y
+        (2024 → 2024.0, 2024Q2 → 2023.5, 2024M09 → 2023.75): 序时进度 uses it."""
+        return self.year - 1 + self.year_fraction
+
+    @property
     def year_fraction(self) -> float:
         """Share of the year elapsed at the end of this period (Q3 → 0.75, M06 → 0.5)."""
         return self.index / PER_YEAR[self.frequency]

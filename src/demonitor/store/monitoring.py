@@ -31,7 +31,7 @@ class IndicatorProgress:
     target_year: int
     base_year: int
     base_value: float | None
-    current_year: int | None
+    current_year: float | None  # end of the latest period on the time axis (2024.5 = 2025Q2)
     current_value: float | None
     assessment: Assessment | None
     category: str  # achieved | on_track | … | no_data
@@ -39,27 +39,47 @@ class IndicatorProgress:
     alarm_threshold: float | None = None
 
     @property
+    def current_period(self) -> str:
+        return "—" if self.current_year is None else _label(self.current_year)
+
+    @property
     def lagging(self) -> bool:
         return self.category in ("acceleration_needed", "limited", "deterioration")
 
 
 def _series(
-    session: Session, code: str, region: str, edition: str, years: range
-) -> dict[int, float]:
+    session: Session, code: str, region: str, edition: str, years: range, as_of: Period
+) -> dict[float, float]:
+    """Values on the continuous time axis of Period.end_time: annual values up to the as-of
+    year, and for ratios the quarters of the as-of year up to the as-of quarter."""
     if code == COMPUTED_FROM_ACCOUNTS:
         values = {}
         for year in years:
             account = region_accounts(session, edition, year, [region])[0]
             if account.share is not None:
-                values[year] = account.share
+                values[float(year)] = account.share
         return values
     store = ObservationStore(session, "reader")
     values = {}
     for year in years:
         observation = store.latest(SeriesKey(code, region, str(year)))
         if observation is not None and observation.value is not None:
-            values[year] = observation.value
+            values[Period(year).end_time] = observation.value
+    if as_of.frequency == "Q":
+        for index in range(1, as_of.index + 1):
+            quarter = Period(as_of.year, "Q", index)
+            observation = store.latest(SeriesKey(code, region, str(quarter)))
+            if observation is not None and observation.value is not None:
+                values[quarter.end_time] = observation.value
     return values
+
+
+def _label(time: float) -> str:
+    """2024.0 → '2024', 2024.5 → '2025Q2'."""
+    if float(time).is_integer():
+        return str(int(time))
+    year = int(time) + 1
+    return f"{year}Q{round((time - int(time)) * 4)}"
 
 
 def progress_report(
@@ -71,10 +91,11 @@ def progress_report(
     for target in sorted(targets, key=lambda t: t.indicator_code):
         indicator = indicators[target.indicator_code]
         years = range(target.base_year, as_of.year + 1)
-        values = _series(session, indicator.code, region, edition, years)
-        base = values.get(target.base_year)
-        current_year = max(values) if values else None
-        current = values.get(current_year) if current_year is not None else None
+        values = _series(session, indicator.code, region, edition, years, as_of)
+        base = values.get(float(target.base_year))
+        current_time = max(values) if values else None
+        current = values.get(current_time) if current_time is not None else None
+        current_year = current_time
         assessment: Assessment | None = None
         if current is None or current_year is None:
             category, method = "no_data", "无数据 / no data"
