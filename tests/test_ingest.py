@@ -256,3 +256,19 @@ def test_a_register_with_a_rejected_row_imports_nothing(database: str, tmp_path:
     text = (tmp_path / "register.csv.errors.csv").read_text(encoding="utf-8-sig")
     assert "credit_code" in text and "校验码错误" in text
     assert count(database, Enterprise) == 0
+
+
+def test_the_register_template_round_trips_through_import(database: str, tmp_path: Path) -> None:
+    from demonitor.core.credit_code import check_character
+    from demonitor.store.models import Enterprise
+
+    path = tmp_path / "register.xlsx"
+    result = runner.invoke(
+        app, ["template", "register", "-o", str(path), "--database-url", database]
+    )
+    assert result.exit_code == 0
+    code = "91321202MA1A00009" + check_character("91321202MA1A00009")
+    fill(path, [[code, "泰州示例软件有限公司", "321202", "6513", "一般项目：软件开发"]])
+    exit_code, output = run_import(database, "register", path)
+    assert exit_code == 0, output
+    assert count(database, Enterprise) == 1

@@ -102,3 +102,11 @@ def test_counts_use_the_linear_pace_against_the_schedule() -> None:
     assert assess_count(2022, 2024, 27, 2025, 40).category == "on_track"
     assert assess_count(2022, 2024, 40, 2025, 40).category == "achieved"
     assert assess_count(2022, 2024, 5, 2025, 40).category == "limited"
+
+
+def test_the_linear_projection_uses_every_point() -> None:
+    # 2022: 10, 2023: 13, 2024: 14 → OLS slope 2, intercept at 2023 = 12.333…; 2025: 16.333….
+    result = assess(2022, 10, 2024, 14, 2025, 20, history=[(2022, 10), (2023, 13), (2024, 14)])
+    assert result.projected_linear == pytest.approx(37 / 3 + 2 * 2)
+    two_points = assess(2022, 10, 2024, 14, 2025, 20)
+    assert two_points.projected_linear == pytest.approx(16.0)

@@ -224,7 +224,9 @@ def init(
 
 @app.command()
 def template(
-    kind: Annotated[str, typer.Argument(help="gdp | observations | financials | varates")],
+    kind: Annotated[
+        str, typer.Argument(help="gdp | observations | financials | varates | register")
+    ],
     output: Annotated[Path, typer.Option("-o", "--output", help=".xlsx")],
     database_url: DatabaseOption = None,
 ) -> None:
@@ -460,6 +462,7 @@ def progress(
             "time_elapsed": p.assessment.time_elapsed if p.assessment else None,
             "current_status": p.assessment.current_status if p.assessment else None,
             "ratio": p.assessment.ratio if p.assessment else None,
+            "projected_target_year": p.assessment.projected_linear if p.assessment else None,
             "category": p.category,
             "category_zh": CATEGORY_ZH[p.category],
             "method": p.method,
@@ -483,7 +486,18 @@ def progress(
         "no_data": "grey50",
     }
     table = Table(title=f"指标进度（截至{period}）/ progress as of {period}")
-    for column in ("代码", "指标", "基期", "当前", "目标", "序时进度", "完成度", "比率R", "状态"):
+    for column in (
+        "代码",
+        "指标",
+        "基期",
+        "当前",
+        "目标",
+        "序时进度",
+        "完成度",
+        "比率R",
+        "线性外推",
+        "状态",
+    ):
         table.add_column(column, justify="left" if column in ("指标", "状态") else "right")
     for p, record in zip(report, records, strict=True):
         elapsed = record["time_elapsed"]
@@ -498,6 +512,7 @@ def progress(
             "—" if elapsed is None else f"{elapsed:.0%}",
             "—" if status is None else f"{status:.0%}",
             "—" if record["ratio"] is None else f"{record['ratio']:.2f}",
+            _pct(p.assessment.projected_linear if p.assessment else None),
             f"[{colours[p.category]}]{CATEGORY_ZH[p.category]}[/]",
         )
     console.print(table)

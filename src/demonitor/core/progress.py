@@ -120,8 +120,13 @@ def assess(
     direction: int = 1,
     comparator: str = "ge",
     tolerance: float = 0.0,
+    history: Sequence[tuple[float, float]] = (),
 ) -> Assessment:
-    """Statistics Canada's ratio R = sign(I₀)·d·CAGR_achieved / |CAGR_required| and category."""
+    """Statistics Canada's ratio R = sign(I₀)·d·CAGR_achieved / |CAGR_required| and category.
+
+    The linear projection to the target year is the OLS line through ``history`` (all points
+    from the base year on), or through the base and current values when no history is given.
+    """
     achieved = (
         target_met(current_value, target, comparator, tolerance)
         if direction > 0
@@ -134,7 +139,8 @@ def assess(
         projected_cagr = current_value * (1 + achieved_cagr) ** (target_year - current_year)
         if required_cagr != 0:
             ratio = math.copysign(1, base_value) * direction * achieved_cagr / abs(required_cagr)
-    intercept, slope = ols_line([(base_year, base_value), (current_year, current_value)])
+    points = list(history) or [(base_year, base_value), (current_year, current_value)]
+    intercept, slope = ols_line(points)
     status = current_status(base_value, current_value, target) if target != base_value else 1.0
     elapsed = time_elapsed(base_year, current_year, target_year)
     if achieved:

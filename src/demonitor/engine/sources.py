@@ -22,6 +22,8 @@ from demonitor.core.classify import REGISTER_COLUMNS, ClassificationRules, Overr
 CSV_SUFFIXES = {".csv", ".txt"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+SHEET_ROW = "__sheet_row"  # the row number a spreadsheet shows, kept from XLSX files
+EXPLANATION_MARK = "说明："
 OVERRIDE_COLUMNS: dict[str, tuple[str, ...]] = {
     "credit_code": ("统一社会信用代码", "信用代码"),
     "de_code": ("数字经济分类代码", "数字经济小类代码", "小类代码"),
@@ -117,17 +119,24 @@ def _xlsx_table(path: Path) -> pa.Table:
             raise RegisterError(f"{path}: 工作表为空 / the first sheet is empty")
         names = [_cell_text(h) for h in header]
         columns: list[list[str]] = [[] for _ in names]
-        for row in rows:
+        sheet_rows: list[int] = []
+        for number, row in enumerate(rows, start=2):
+            # Blank rows and the explanation row of our templates (说明：…) are not data; the
+            # row numbers of the others stay those the spreadsheet shows.
             if row is None or all(v is None for v in row):
                 continue
+            if number == 2 and _cell_text(row[0]).startswith(EXPLANATION_MARK):
+                continue
+            sheet_rows.append(number)
             for index in range(len(names)):
                 columns[index].append(_cell_text(row[index]) if index < len(row) else "")
     finally:
         workbook.close()
     unique = _unique_names(names)
-    return pa.table(
+    table = pa.table(
         {name: pa.array(col, pa.string()) for name, col in zip(unique, columns, strict=True)}
     )
+    return table.append_column(SHEET_ROW, pa.array(sheet_rows, pa.int64()))
 
 
 def _unique_names(names: list[str]) -> list[str]:
@@ -168,6 +177,7 @@ def open_register(con: duckdb.DuckDBPyConnection, path: Path) -> list[Path]:
             row_number = "file_row_number + 2"
         elif suffix in XLSX_SUFFIXES:
             con.register("raw_register", _xlsx_table(path))
+            row_number = SHEET_ROW
         else:
             raise RegisterError(
                 f"{path}: 不支持的文件类型 / unsupported file type {suffix or '(none)'}; "
@@ -176,8 +186,7 @@ def open_register(con: duckdb.DuckDBPyConnection, path: Path) -> list[Path]:
         headers = [d[0] for d in con.execute("SELECT * FROM raw_register LIMIT 0").description]
     except duckdb.Error as error:
         raise RegisterError(f"{path}: 无法读取 / cannot read: {error}") from error
-    if suffix in PARQUET_SUFFIXES:
-        headers = [h for h in headers if h != "file_row_number"]
+    headers = [h for h in headers if h not in ("file_row_number", SHEET_ROW)]
     found = canonical_columns(headers, REGISTER_COLUMNS, path)
     selected = ", ".join(f"{_quote(found[c])} AS {c}" for c in REGISTER_COLUMNS)
     con.execute(
@@ -191,8 +200,9 @@ def _iter_override_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     suffix = path.suffix.lower()
     if suffix in XLSX_SUFFIXES:
         table = _xlsx_table(path)
-        for index, row in enumerate(table.to_pylist(), start=2):
-            yield index, {k: str(v) for k, v in row.items()}
+        for row in table.to_pylist():
+            number = int(row.pop(SHEET_ROW))
+            yield number, {k: str(v) for k, v in row.items()}
     elif suffix in CSV_SUFFIXES:
         text = _utf8_copy(path)
         try:

@@ -18,13 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from demonitor.core.periods import Period, PeriodError
+from demonitor.engine.sources import EXPLANATION_MARK  # the templates' second row; skipped
 from demonitor.ingest.specs import FLAG_VALUES, MONEY_UNITS, SPECS, TemplateSpec, split_header
 from demonitor.store.models import ImportBatch, Indicator, Region
 from demonitor.store.observations import ObservationStore, SeriesKey, audit
 
 ErrorSink = Callable[[int, str, str, str], None]
 Record = tuple[SeriesKey, float | None, str, str]
-EXPLANATION_MARK = "说明"  # the template's second row starts with this and is skipped
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,17 @@ SPECS: dict[str, TemplateSpec] = {
             Column("source", "来源", "text", True, "如投入产出表、经普资料"),
         ),
     ),
+    "register": TemplateSpec(
+        "register",
+        "企业名录表",
+        (
+            Column("credit_code", "统一社会信用代码", "code", True, "18位，含校验码"),
+            Column("name", "单位名称", "text", True, "营业执照上的名称"),
+            Column("region_code", "行政区划代码", "code", True, "6位区划代码", "regions"),
+            Column("industry_code", "行业代码", "code", True, "GB/T 4754-2017小类，如3911或C3911"),
+            Column("business_scope", "经营范围", "text", True, "营业执照上的经营范围全文"),
+        ),
+    ),
 }
 
 FLAG_VALUES = {

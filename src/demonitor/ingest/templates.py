@@ -12,7 +12,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from demonitor.ingest.importer import EXPLANATION_MARK
+from demonitor.engine.sources import EXPLANATION_MARK
 from demonitor.ingest.specs import SPECS, template_header
 from demonitor.store.models import Indicator, Region
 
@@ -60,7 +60,7 @@ def write_template(kind: str, path: Path, session: Session) -> Path:
         cell.fill = header_fill
         note = column.explanation_zh + ("（必填）" if column.required else "（选填）")
         if index == 1:
-            note = f"{EXPLANATION_MARK}：{note}"
+            note = f"{EXPLANATION_MARK}{note}"
         explanation = sheet.cell(row=2, column=index, value=note)
         explanation.font = Font(italic=True, color="808080")
         explanation.alignment = Alignment(wrap_text=True)

@@ -127,6 +127,7 @@ def progress_report(
                 target.target,
                 comparator=target.comparator,
                 tolerance=target.tolerance,
+                history=sorted((t, v) for t, v in values.items() if t >= target.base_year),
             )
             category = assessment.category
             method = "加拿大统计局比率法 / Statistics Canada ratio R"
