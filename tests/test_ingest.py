@@ -272,3 +272,16 @@ def test_the_register_template_round_trips_through_import(database: str, tmp_pat
     exit_code, output = run_import(database, "register", path)
     assert exit_code == 0, output
     assert count(database, Enterprise) == 1
+
+
+def test_the_shipped_illustrative_rates_import_as_a_varates_file(database: str) -> None:
+    from demonitor.reference._files import data_path
+    from demonitor.store.models import ValueAddedRate
+
+    path = data_path("demo/illustrative_va_rates.csv")
+    code, output = run_import(database, "varates", path)
+    assert code == 0, output
+    with session_scope(make_engine(database)) as session:
+        sources = set(session.scalars(select(ValueAddedRate.source)))
+    assert count(database, ValueAddedRate) > 20
+    assert all("非官方" in s and "not an official" in s for s in sources)

@@ -49,42 +49,18 @@ DISTRICT_SHARE = {
 }
 # Core value added as % of GDP that the demo calibrates to (synthetic path towards 13.5 %).
 CORE_SHARE_PATH = {2020: 8.6, 2021: 9.3, 2022: 10.0, 2023: 10.8, 2024: 11.6}
-# Illustrative 增加值率 by GB/T division (NOT official rates; labelled illustrative).
-ILLUSTRATIVE_RATES = {
-    "01": 0.58,
-    "03": 0.55,
-    "04": 0.55,
-    "13": 0.18,
-    "17": 0.20,
-    "26": 0.21,
-    "27": 0.38,
-    "33": 0.22,
-    "34": 0.24,
-    "35": 0.25,
-    "36": 0.20,
-    "37": 0.22,
-    "38": 0.21,
-    "39": 0.19,
-    "40": 0.27,
-    "47": 0.26,
-    "48": 0.24,
-    "49": 0.25,
-    "51": 0.12,
-    "52": 0.15,
-    "54": 0.35,
-    "58": 0.30,
-    "59": 0.32,
-    "60": 0.40,
-    "61": 0.45,
-    "62": 0.40,
-    "63": 0.52,
-    "64": 0.48,
-    "65": 0.45,
-    "72": 0.42,
-    "73": 0.50,
-    "83": 0.65,
-    "87": 0.40,
-}
+# Illustrative 增加值率 by GB/T division, shipped as data in the varates template's columns
+# (``demonitor import varates`` reads it): NOT official rates, and labelled so in every row.
+ILLUSTRATIVE_RATES_FILE = "demo/illustrative_va_rates.csv"
+
+
+def illustrative_rates() -> dict[str, float]:
+    return {
+        row["行业代码"]: float(row["增加值率（%）"]) / 100
+        for row in read_csv_rows(data_path(ILLUSTRATIVE_RATES_FILE))
+    }
+
+
 DEFAULT_RATE = 0.25
 # Indicator paths for the city (2022 base, 2023, 2024); counts are cumulative since 2022.
 INDICATOR_PATHS: dict[str, tuple[float, float, float]] = {
@@ -177,7 +153,7 @@ def _store_register(session: Session, rows: int, seed: int) -> tuple[int, int]:
 
 def _store_rates(session: Session) -> None:
     now = utcnow()
-    for division, rate in ILLUSTRATIVE_RATES.items():
+    for division, rate in illustrative_rates().items():
         session.add(
             ValueAddedRate(
                 industry_code=division,
@@ -287,12 +263,13 @@ def _store_financials(session: Session, seed: int) -> int:
     rows = 0
     now = utcnow()
     levels = _gdp_levels()
+    rates = illustrative_rates()
     for offset, year in enumerate(YEARS):
         period = ensure_period(session, str(year))
         revenue = base * (1 + trend) ** offset
         figures = []
         for index, (credit_code, industry) in enumerate(enterprises):
-            rate = ILLUSTRATIVE_RATES.get(industry[:2], DEFAULT_RATE)
+            rate = rates.get(industry[:2], DEFAULT_RATE)
             value_added = revenue[index] * rate * rate_noise[index] if reports[index] else None
             figures.append((credit_code, float(revenue[index]), value_added))
         records = [
