@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, func, inspect, select
 
 from demonitor.store.catalogue import seed_reference
-from demonitor.store.db import current_revision, session_scope, upgrade
+from demonitor.store.db import current_revision, make_engine, session_scope, upgrade
 from demonitor.store.models import AuditEntry, Indicator, Observation, Region, Target
 from demonitor.store.observations import ObservationStore, SeriesKey
 
@@ -118,3 +118,20 @@ def test_init_command_creates_and_seeds_a_database(tmp_path: Path) -> None:
     again = runner.invoke(app, ["init", "--database-url", url])
     assert again.exit_code == 0 and " 0 " in again.output
     assert runner.invoke(app, ["db", "upgrade", "--database-url", url]).exit_code == 0
+
+
+def test_commands_refuse_an_outdated_or_missing_database(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from demonitor.cli import app
+
+    runner = CliRunner()
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    missing = runner.invoke(app, ["progress", "--as-of", "2024", "--database-url", url])
+    assert missing.exit_code == 2 and "demonitor init" in missing.output
+    engine = make_engine(url)
+    upgrade(engine, "0002")
+    old = runner.invoke(app, ["account", "--period", "2024", "--database-url", url])
+    assert old.exit_code == 2 and "demonitor db upgrade" in old.output
+    assert runner.invoke(app, ["db", "upgrade", "--database-url", url]).exit_code == 0
+    assert current_revision(engine) == "0003"

@@ -6,6 +6,7 @@ prints the result with Rich. Exit codes: 0 success, 2 unusable input, 3 some row
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import Engine
 
 from demonitor import __version__
 from demonitor.engine.duckdb_backend import ClassificationSummary, classify_file
@@ -233,11 +235,11 @@ def template(
     """写出填报模板（中文表头、说明行、下拉列表）/ write an Excel data-collection template."""
     from demonitor.ingest.specs import SPECS
     from demonitor.ingest.templates import write_template
-    from demonitor.store.db import make_engine, session_scope
+    from demonitor.store.db import session_scope
 
     if kind not in SPECS:
         raise fail(f"未知模板 / unknown template {kind}; choose {', '.join(SPECS)}")
-    with session_scope(make_engine(database_url)) as session:
+    with session_scope(database(database_url)) as session:
         write_template(kind, output, session)
     console.print(f"模板已写出 / template written: {output}", highlight=False)
 
@@ -256,7 +258,7 @@ def import_data(
     """校验并导入：全部成功或全部不导入，修改的数值成为新版本 / import all rows or none."""
     from demonitor.ingest.importer import ImportResult, import_file, write_errors
     from demonitor.ingest.microdata import import_financials, import_rates, import_register
-    from demonitor.store.db import make_engine, session_scope
+    from demonitor.store.db import session_scope
 
     if kind not in IMPORT_KINDS:
         raise fail(f"未知类型 / unknown kind {kind}; choose {', '.join(IMPORT_KINDS)}")
@@ -268,7 +270,7 @@ def import_data(
 
     result = ImportResult()
     try:
-        with session_scope(make_engine(database_url)) as session:
+        with session_scope(database(database_url)) as session:
             if kind == "financials":
                 result = import_financials(session, file, actor)
             elif kind == "varates":
@@ -299,6 +301,30 @@ def import_data(
     )
 
 
+def emit(output_format: str, rows: Sequence[Mapping[str, object]], document: object) -> None:
+    """Machine-readable output: CSV of the rows, or the document as JSON."""
+    import csv
+    import json
+    import sys
+
+    if output_format == "json":
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+    elif rows:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def database(url: str | None) -> Engine:
+    """The database for a command that reads or writes data; refuses an outdated schema."""
+    from demonitor.store.db import DatabaseNotReady, ready_engine
+
+    try:
+        return ready_engine(url)
+    except DatabaseNotReady as error:
+        raise fail(str(error)) from error
+
+
 def _yi(value: float | None) -> str:
     """万元 → 亿元 with one decimal, as officials read money."""
     return "—" if value is None else f"{value / 10_000:,.1f}"
@@ -318,15 +344,11 @@ def account(
     database_url: DatabaseOption = None,
 ) -> None:
     """数字经济核心产业增加值、占GDP比重及贡献 / core value added, share of GDP, contribution."""
-    import csv as csv_module
-    import json
-    import sys
-
     from demonitor.core.periods import Period as PeriodCode
     from demonitor.core.periods import PeriodError
     from demonitor.reference.digital_economy import load_edition as load_de
     from demonitor.store.accounts import build_accounts, category_totals, region_accounts
-    from demonitor.store.db import make_engine, session_scope
+    from demonitor.store.db import session_scope
 
     try:
         year = PeriodCode.parse(period).year
@@ -335,7 +357,7 @@ def account(
     if level not in ("category", "group", "class") or output_format not in ("table", "csv", "json"):
         raise fail("--level 应为 category/group/class，--format 应为 table/csv/json")
     de = load_de(edition)
-    with session_scope(make_engine(database_url)) as session:
+    with session_scope(database(database_url)) as session:
         rows = region_accounts(session, de.name, year, None if region == "all" else [region])
         breakdown = category_totals(build_accounts(session, de.name, year, level))
     regions = load_regions()
@@ -366,13 +388,8 @@ def account(
         }
         for r in rows
     ]
-    if output_format == "json":
-        print(json.dumps({"accounts": records, level: breakdown}, ensure_ascii=False, indent=2))
-        return
-    if output_format == "csv":
-        writer = csv_module.DictWriter(sys.stdout, fieldnames=list(records[0]))
-        writer.writeheader()
-        writer.writerows(records)
+    if output_format != "table":
+        emit(output_format, records, {"accounts": records, level: breakdown})
         return
     table = Table(title=f"{year}年数字经济核心产业增加值 / core digital-economy value added")
     for column in (
@@ -430,15 +447,11 @@ def progress(
     database_url: DatabaseOption = None,
 ) -> None:
     """各项指标对2025年目标的进度 / progress of every indicator against its target."""
-    import csv as csv_module
-    import json
-    import sys
-
     from demonitor.core.periods import Period as PeriodCode
     from demonitor.core.periods import PeriodError
     from demonitor.core.progress import CATEGORY_ZH
     from demonitor.reference.digital_economy import load_edition as load_de
-    from demonitor.store.db import make_engine, session_scope
+    from demonitor.store.db import session_scope
     from demonitor.store.monitoring import alerts, progress_report
 
     try:
@@ -446,7 +459,7 @@ def progress(
     except PeriodError as error:
         raise fail(str(error)) from error
     de = load_de(edition)
-    with session_scope(make_engine(database_url)) as session:
+    with session_scope(database(database_url)) as session:
         report = progress_report(session, de.name, period, region)
     records = [
         {
@@ -469,13 +482,8 @@ def progress(
         }
         for p in report
     ]
-    if output_format == "json":
-        print(json.dumps(records, ensure_ascii=False, indent=2))
-        return
-    if output_format == "csv":
-        writer = csv_module.DictWriter(sys.stdout, fieldnames=list(records[0]))
-        writer.writeheader()
-        writer.writerows(records)
+    if output_format != "table":
+        emit(output_format, records, records)
         return
     colours = {
         "achieved": "green",

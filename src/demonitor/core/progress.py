@@ -70,6 +70,21 @@ def target_met(value: float, target: float, comparator: str, tolerance: float = 
     raise ValueError(f"未知比较方式 / unknown comparator: {comparator}")
 
 
+def pace_category(ratio: float | None, achieved: bool, floor_at_limited: bool = False) -> str:
+    """The Statistics Canada category of a pace ratio R."""
+    if achieved:
+        return "achieved"
+    if ratio is None:
+        return "no_data"
+    if ratio >= ON_TRACK:
+        return "on_track"
+    if ratio >= ACCELERATION_NEEDED:
+        return "acceleration_needed"
+    if ratio >= 0 or floor_at_limited:
+        return "limited"
+    return "deterioration"
+
+
 def ols_line(points: Sequence[tuple[float, float]]) -> tuple[float, float]:
     """Intercept and slope of the least-squares line through (t, y)."""
     if len(points) < 2:
@@ -143,18 +158,7 @@ def assess(
     intercept, slope = ols_line(points)
     status = current_status(base_value, current_value, target) if target != base_value else 1.0
     elapsed = time_elapsed(base_year, current_year, target_year)
-    if achieved:
-        category = "achieved"
-    elif ratio is None:
-        category = "no_data"
-    elif ratio >= ON_TRACK:
-        category = "on_track"
-    elif ratio >= ACCELERATION_NEEDED:
-        category = "acceleration_needed"
-    elif ratio >= 0:
-        category = "limited"
-    else:
-        category = "deterioration"
+    category = pace_category(ratio, achieved)
     return Assessment(
         base_year=base_year,
         base_value=base_value,
@@ -190,18 +194,8 @@ def assess_count(
     elapsed = time_elapsed(base_year, current_year, target_year)
     status = count_so_far / target
     ratio = status / elapsed if elapsed > 0 else None
-    if count_so_far >= target:
-        category = "achieved"
-    elif ratio is None:
-        category = "no_data"
-    elif ratio >= ON_TRACK:
-        category = "on_track"
-    elif ratio >= ACCELERATION_NEEDED:
-        category = "acceleration_needed"
-    elif ratio > 0:
-        category = "limited"
-    else:
-        category = "deterioration" if count_so_far < 0 else "limited"
+    # A count cannot fall: no progress at all is "limited", not "deterioration".
+    category = pace_category(ratio, count_so_far >= target, floor_at_limited=True)
     return Assessment(
         base_year=base_year,
         base_value=0.0,

@@ -92,7 +92,8 @@ def _utf8_copy(path: Path) -> Path:
     return target
 
 
-def _cell_text(value: object) -> str:
+def cell_text(value: object) -> str:
+    """A spreadsheet cell as text: integral floats without .0, dates in ISO form."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -117,7 +118,7 @@ def _xlsx_table(path: Path) -> pa.Table:
         header = next(rows, None)
         if header is None:
             raise RegisterError(f"{path}: 工作表为空 / the first sheet is empty")
-        names = [_cell_text(h) for h in header]
+        names = [cell_text(h) for h in header]
         columns: list[list[str]] = [[] for _ in names]
         sheet_rows: list[int] = []
         for number, row in enumerate(rows, start=2):
@@ -125,11 +126,11 @@ def _xlsx_table(path: Path) -> pa.Table:
             # row numbers of the others stay those the spreadsheet shows.
             if row is None or all(v is None for v in row):
                 continue
-            if number == 2 and _cell_text(row[0]).startswith(EXPLANATION_MARK):
+            if number == 2 and cell_text(row[0]).startswith(EXPLANATION_MARK):
                 continue
             sheet_rows.append(number)
             for index in range(len(names)):
-                columns[index].append(_cell_text(row[index]) if index < len(row) else "")
+                columns[index].append(cell_text(row[index]) if index < len(row) else "")
     finally:
         workbook.close()
     unique = _unique_names(names)

@@ -7,7 +7,6 @@ becomes a new vintage.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import math
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from demonitor.core.periods import Period, PeriodError
 from demonitor.engine.sources import EXPLANATION_MARK  # the templates' second row; skipped
+from demonitor.engine.sources import cell_text as _cell_text
 from demonitor.ingest.specs import FLAG_VALUES, MONEY_UNITS, SPECS, TemplateSpec, split_header
 from demonitor.store.models import ImportBatch, Indicator, Region
 from demonitor.store.observations import ObservationStore, SeriesKey, audit
@@ -64,16 +64,6 @@ def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
         return rows
     finally:
         workbook.close()
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return str(value).strip()
 
 
 def _number(text: str) -> float:

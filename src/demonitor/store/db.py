@@ -59,6 +59,37 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+class DatabaseNotReady(RuntimeError):
+    """The database is missing or older than this version of the platform."""
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(
+        alembic_config(create_engine("sqlite://"))
+    ).get_current_head()
+    return str(head)
+
+
+def ready_engine(url: str | None = None) -> Engine:
+    """An engine on a database at the current schema revision, or a clear reason why not."""
+    engine = make_engine(url)
+    current = current_revision(engine)
+    if current != head_revision():
+        shown = engine.url.render_as_string(hide_password=True)
+        if current is None:
+            raise DatabaseNotReady(
+                f"{shown}: 数据库尚未建立，请先运行 demonitor init / "
+                "not initialised: run demonitor init"
+            )
+        raise DatabaseNotReady(
+            f"{shown}: 数据库版本{current}低于{head_revision()}，请运行 demonitor db upgrade / "
+            f"schema revision {current} is older than {head_revision()}: run demonitor db upgrade"
+        )
+    return engine
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back on any error."""
