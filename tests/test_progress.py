@@ -110,3 +110,12 @@ def test_the_linear_projection_uses_every_point() -> None:
     assert result.projected_linear == pytest.approx(37 / 3 + 2 * 2)
     two_points = assess(2022, 10, 2024, 14, 2025, 20)
     assert two_points.projected_linear == pytest.approx(16.0)
+
+
+def test_rates_are_not_projected_past_their_natural_limit() -> None:
+    # 85 → 100 in two years would extrapolate to 107.5 % by 2025; a coverage rate stops at 100.
+    free = assess(2022, 85, 2024, 100, 2025, 100)
+    limited = assess(2022, 85, 2024, 100, 2025, 100, natural_limit=100)
+    assert free.projected_linear == pytest.approx(107.5)
+    assert limited.projected_linear == 100
+    assert limited.projected_cagr is not None and limited.projected_cagr <= 100

@@ -136,11 +136,13 @@ def assess(
     comparator: str = "ge",
     tolerance: float = 0.0,
     history: Sequence[tuple[float, float]] = (),
+    natural_limit: float | None = None,
 ) -> Assessment:
     """Statistics Canada's ratio R = sign(I₀)·d·CAGR_achieved / |CAGR_required| and category.
 
     The linear projection to the target year is the OLS line through ``history`` (all points
     from the base year on), or through the base and current values when no history is given.
+    A rate bounded by a ``natural_limit`` (100 % for coverage rates) is never projected past it.
     """
     achieved = (
         target_met(current_value, target, comparator, tolerance)
@@ -173,10 +175,16 @@ def assess(
         achieved_cagr=achieved_cagr,
         required_cagr=required_cagr,
         ratio=ratio,
-        projected_linear=intercept + slope * target_year,
-        projected_cagr=projected_cagr,
+        projected_linear=min(intercept + slope * target_year, natural_limit or math.inf),
+        projected_cagr=_limited(projected_cagr, natural_limit),
         category=category,
     )
+
+
+def _limited(value: float | None, limit: float | None) -> float | None:
+    if value is None or limit is None:
+        return value
+    return min(value, limit)
 
 
 def assess_count(

@@ -128,6 +128,7 @@ def progress_report(
                 comparator=target.comparator,
                 tolerance=target.tolerance,
                 history=sorted((t, v) for t, v in values.items() if t >= target.base_year),
+                natural_limit=100.0 if indicator.unit == "%" and indicator.code != "DE01" else None,
             )
             category = assessment.category
             method = "加拿大统计局比率法 / Statistics Canada ratio R"
