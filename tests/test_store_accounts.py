@@ -215,3 +215,93 @@ def test_quarterly_data_move_the_schedule(engine: Engine) -> None:
     achieved = (63 / 55) ** (1 / 2.5) - 1
     required = (65 / 55) ** (1 / 3) - 1
     assert de04.assessment.ratio == pytest.approx(achieved / required)
+
+
+def test_targets_and_alarms_are_set_with_a_reason_and_vintage_dates_replay_the_past(
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    from sqlalchemy import select
+    from typer.testing import CliRunner
+
+    from demonitor.cli import app
+    from demonitor.demo.database import build_demo
+    from demonitor.store.db import make_engine, upgrade
+    from demonitor.store.models import AuditEntry, Target
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        build_demo(session, rows=300, seed=5)
+    runner = CliRunner()
+    refused = runner.invoke(app, ["target", "set", "DE05", "--alarm", "78", "--database-url", url])
+    assert refused.exit_code == 2 and "--reason" in refused.output
+    done = runner.invoke(
+        app,
+        [
+            "target",
+            "set",
+            "DE05",
+            "--alarm",
+            "78",
+            "--reason",
+            "领导小组会议决定",
+            "--database-url",
+            url,
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    district = runner.invoke(
+        app,
+        [
+            "target",
+            "set",
+            "DE13",
+            "--region",
+            "321202",
+            "--target",
+            "100",
+            "--reason",
+            "分解到区",
+            "--database-url",
+            url,
+        ],
+    )
+    assert district.exit_code == 0, district.output
+    with session_scope(engine) as session:
+        de05 = session.scalars(select(Target).where(Target.indicator_code == "DE05")).one()
+        assert de05.alarm_threshold == 78
+        entry = session.scalars(
+            select(AuditEntry).where(AuditEntry.entity == "target").order_by(AuditEntry.id)
+        ).first()
+        assert entry is not None and entry.reason == "领导小组会议决定"
+        assert entry.before is not None and entry.before["alarm"] is None
+        assert (
+            session.scalars(select(Target).where(Target.region_code == "321202"))
+            .one()
+            .indicator_code
+            == "DE13"
+        )
+    # DE05 for 2023 was 75.0 until revised to 75.6 on 2024-06-30: the past can be replayed.
+    before = runner.invoke(
+        app,
+        [
+            "progress",
+            "--as-of",
+            "2023",
+            "--vintage-date",
+            "2024-03-01",
+            "--format",
+            "json",
+            "--database-url",
+            url,
+        ],
+    )
+    after = runner.invoke(
+        app, ["progress", "--as-of", "2023", "--format", "json", "--database-url", url]
+    )
+    import json
+
+    value_then = {r["code"]: r for r in json.loads(before.output)}["DE05"]["current_value"]
+    value_now = {r["code"]: r for r in json.loads(after.output)}["DE05"]["current_value"]
+    assert (value_then, value_now) == (75.0, 75.6)

@@ -6,6 +6,7 @@ from their approved observations (latest vintage).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -48,7 +49,13 @@ class IndicatorProgress:
 
 
 def _series(
-    session: Session, code: str, region: str, edition: str, years: range, as_of: Period
+    session: Session,
+    code: str,
+    region: str,
+    edition: str,
+    years: range,
+    as_of: Period,
+    known_at: dt.datetime | None = None,
 ) -> dict[float, float]:
     """Values on the continuous time axis of Period.end_time: annual values up to the as-of
     year, and for ratios the quarters of the as-of year up to the as-of quarter."""
@@ -62,13 +69,13 @@ def _series(
     store = ObservationStore(session, "reader")
     values = {}
     for year in years:
-        observation = store.latest(SeriesKey(code, region, str(year)))
+        observation = store.latest(SeriesKey(code, region, str(year)), as_of=known_at)
         if observation is not None and observation.value is not None:
             values[Period(year).end_time] = observation.value
     if as_of.frequency == "Q":
         for index in range(1, as_of.index + 1):
             quarter = Period(as_of.year, "Q", index)
-            observation = store.latest(SeriesKey(code, region, str(quarter)))
+            observation = store.latest(SeriesKey(code, region, str(quarter)), as_of=known_at)
             if observation is not None and observation.value is not None:
                 values[quarter.end_time] = observation.value
     return values
@@ -83,15 +90,21 @@ def _label(time: float) -> str:
 
 
 def progress_report(
-    session: Session, edition: str, as_of: Period, region: str = "321200"
+    session: Session,
+    edition: str,
+    as_of: Period,
+    region: str = "321200",
+    known_at: dt.datetime | None = None,
 ) -> list[IndicatorProgress]:
+    """Progress up to the data period ``as_of``, from the vintages recorded by ``known_at``
+    (default: the latest ones)."""
     report = []
     targets = session.scalars(select(Target).where(Target.region_code == region))
     indicators = {i.code: i for i in session.scalars(select(Indicator))}
     for target in sorted(targets, key=lambda t: t.indicator_code):
         indicator = indicators[target.indicator_code]
         years = range(target.base_year, as_of.year + 1)
-        values = _series(session, indicator.code, region, edition, years, as_of)
+        values = _series(session, indicator.code, region, edition, years, as_of, known_at)
         base = values.get(float(target.base_year))
         current_time = max(values) if values else None
         current = values.get(current_time) if current_time is not None else None
