@@ -22,6 +22,7 @@ demo: $(STAMP)
 	$(BIN)/demonitor demo --database-url $(DEMO_DB)
 	$(BIN)/demonitor account --period 2024 --database-url $(DEMO_DB)
 	$(BIN)/demonitor progress --as-of 2024Q4 --database-url $(DEMO_DB)
+	$(BIN)/demonitor forecast --series GDP --horizon 4 --database-url $(DEMO_DB)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench tools

@@ -305,3 +305,31 @@ def test_targets_and_alarms_are_set_with_a_reason_and_vintage_dates_replay_the_p
     value_then = {r["code"]: r for r in json.loads(before.output)}["DE05"]["current_value"]
     value_now = {r["code"]: r for r in json.loads(after.output)}["DE05"]["current_value"]
     assert (value_then, value_now) == (75.0, 75.6)
+
+
+def test_quarterly_forecasts_use_single_quarters_from_cumulative_figures(engine: Engine) -> None:
+    from demonitor.store.forecasting import NotEnoughData, forecast_quarters, single_quarters
+
+    with session_scope(engine) as session:
+        seed_reference(session, "t")
+        store = ObservationStore(session, "t")
+        # Two published 2023 quarters (亿元 → 万元) and a gap in 2024: too few for a forecast.
+        store.record(SeriesKey("GDP", "321200", "2023Q1", cumulative=True), 16_510_000)
+        store.record(SeriesKey("GDP", "321200", "2023Q2", cumulative=True), 32_087_800)
+        quarters = single_quarters(session, "GDP", "321200")
+        # Hand: 2023Q2 = 3208.78 − 1651 = 1557.78 亿元.
+        assert quarters[Period.parse("2023Q2")] == pytest.approx(15_577_800)
+        with pytest.raises(NotEnoughData, match="至少需要8个"):
+            forecast_quarters(session, "GDP", "321200", horizon=4)
+        for year in (2021, 2022):
+            for quarter, cumulative in enumerate((100.0, 210.0, 330.0, 460.0), start=1):
+                store.record(
+                    SeriesKey("GDP", "321200", f"{year}Q{quarter}", cumulative=True),
+                    cumulative * (1 + (year - 2021) * 0.05),
+                )
+        store.record(SeriesKey("GDP", "321200", "2023Q3", cumulative=True), 48_000_000)
+        # 2023 still starts a run, but 2022Q4 → 2023Q1 joins it: 11 consecutive quarters.
+        assert len(single_quarters(session, "GDP", "321200")) == 11
+        result = forecast_quarters(session, "GDP", "321200", horizon=2, method="arima")
+    assert [str(p) for p in result.periods] == ["2023Q4", "2024Q1"]
+    assert len(result.forecast.mean) == 2

@@ -548,6 +548,45 @@ def progress(
         console.print("无预警 / no alerts")
 
 
+@app.command()
+def forecast(
+    series: Annotated[str, typer.Option("--series", help="如GDP / a quarterly series")] = "GDP",
+    region: Annotated[str, typer.Option("--region")] = "321200",
+    horizon: Annotated[int, typer.Option("--horizon", min=1, max=12)] = 4,
+    method: Annotated[str, typer.Option("--method", help="ets | arima")] = "ets",
+    database_url: DatabaseOption = None,
+) -> None:
+    """季度序列的预计值（仅供参考，不用于考核）/ anticipated quarterly values."""
+    from demonitor.store.db import session_scope
+    from demonitor.store.forecasting import NotEnoughData, forecast_quarters
+
+    if method not in ("ets", "arima"):
+        raise fail("--method 应为 ets 或 arima")
+    with session_scope(database(database_url)) as session:
+        try:
+            result = forecast_quarters(session, series, region, horizon, method)
+        except NotEnoughData as error:
+            raise fail(str(error)) from error
+    table = Table(title=f"{series} {region} 预计值 / anticipated values ({result.forecast.method})")
+    for column in ("季度", "当季(亿元)", "95%下限", "95%上限"):
+        table.add_column(column, justify="right")
+    lower = result.forecast.lower95 or (None,) * horizon
+    upper = result.forecast.upper95 or (None,) * horizon
+    for period, mean, low, high in zip(
+        result.periods, result.forecast.mean, lower, upper, strict=True
+    ):
+        table.add_row(str(period), _yi(mean), _yi(low), _yi(high))
+    console.print(table)
+    last = max(result.history)
+    console.print(
+        f"依据{min(result.history)}–{last}共{len(result.history)}个当季值（由累计值差分）；"
+        f"参数 / parameters: "
+        + ", ".join(f"{k}={v:.4g}" for k, v in result.forecast.parameters.items() if v is not None)
+        + "。预计值仅供参考，考核按年度数据 / for display only.",
+        highlight=False,
+    )
+
+
 target_app = typer.Typer(help="目标与触警阈值 / targets and alarm thresholds", no_args_is_help=True)
 app.add_typer(target_app, name="target")
 

@@ -47,6 +47,9 @@ DISTRICT_SHARE = {
     "321282": 0.197,
     "321283": 0.212,
 }
+# Share of the year's GDP reached by the end of each quarter (synthetic seasonal pattern).
+CUMULATIVE_SEASONAL_SHARE = (0.236, 0.482, 0.735, 1.0)
+DEMO_2025_CUMULATIVE = {"2025Q1": 1862.0, "2025Q2": 3741.0}  # 亿元, synthetic
 # Core value added as % of GDP that the demo calibrates to (synthetic path towards 13.5 %).
 CORE_SHARE_PATH = {2020: 8.6, 2021: 9.3, 2022: 10.0, 2023: 10.8, 2024: 11.6}
 # Illustrative 增加值率 by GB/T division, shipped as data in the varates template's columns
@@ -229,25 +232,34 @@ def _store_gdp(store: ObservationStore) -> int:
                 demo=True,
             )
             written += 2
-    # Quarterly cumulative GDP: the published quarters, and a synthetic 2025 first half.
-    for row in published_figures():
-        if row["region_code"] == CITY and row["indicator"] == "GDP_cumulative":
+    # Quarterly cumulative (累计) GDP for every quarter: published where it exists; otherwise
+    # the year's level spread by a typical seasonal pattern (Q4 cumulative = the year).
+    published_quarters = {
+        row["period"]: (float(row["value"]), row["source_url"])
+        for row in published_figures()
+        if row["region_code"] == CITY and row["indicator"] == "GDP_cumulative"
+    }
+    for year in (*YEARS, 2025):
+        for quarter, share in enumerate(CUMULATIVE_SEASONAL_SHARE, start=1):
+            period = f"{year}Q{quarter}"
+            if period in published_quarters:
+                value, source = published_quarters[period]
+                note, demo = f"公开数据 / published: {source}", False
+            elif year == 2025:
+                if quarter > 2:
+                    break  # the demo ends with 2025Q2
+                value = DEMO_2025_CUMULATIVE[period]
+                note, demo = DEMO_NOTE, True
+            else:
+                value, note, demo = levels[year] * share, DEMO_NOTE, True
             store.record(
-                SeriesKey("GDP", CITY, row["period"], cumulative=True),
-                float(row["value"]) * 10_000,
+                SeriesKey("GDP", CITY, period, cumulative=True),
+                value * 10_000,
                 unit="万元",
-                note=f"公开数据 / published: {row['source_url']}",
+                note=note,
+                demo=demo,
             )
             written += 1
-    for period, value in (("2025Q1", 1862.0), ("2025Q2", 3741.0)):
-        store.record(
-            SeriesKey("GDP", CITY, period, cumulative=True),
-            value * 10_000,
-            unit="万元",
-            note=DEMO_NOTE,
-            demo=True,
-        )
-        written += 1
     return written
 
 
