@@ -21,6 +21,7 @@ demo: $(STAMP)
 	$(BIN)/demonitor classify $(DEMO_DIR)/register.csv -o $(DEMO_DIR)/classified.csv || [ $$? -eq 3 ]
 	$(BIN)/demonitor demo --database-url $(DEMO_DB)
 	$(BIN)/demonitor account --period 2024 --database-url $(DEMO_DB)
+	$(BIN)/demonitor account --period 2025Q2 --region 321200 --database-url $(DEMO_DB)
 	$(BIN)/demonitor progress --as-of 2024Q4 --database-url $(DEMO_DB)
 	$(BIN)/demonitor forecast --series GDP --horizon 4 --database-url $(DEMO_DB)
 

@@ -233,13 +233,17 @@ def test_financials_of_unknown_enterprises_are_refused(database: str, tmp_path: 
     path = tmp_path / "financials.csv"
     path.write_text(
         "credit_code,period,revenue（万元）\n91321202MA1A0000XX,2024,100\n"
-        "91321202MA1A0000XX,2024Q1,-5\n",
+        "91321202MA1A0000XX,2024M01,-5\n",
         encoding="utf-8",
     )
     code, _ = run_import(database, "financials", path)
     assert code == 2
     text = (tmp_path / "financials.csv.errors.csv").read_text(encoding="utf-8-sig")
-    assert "不在企业名录中" in text and "财务数据按年度填报" in text and "营业收入不能为负" in text
+    assert (
+        "不在企业名录中" in text
+        and "财务数据按年度或季度（累计）填报" in text
+        and "营业收入不能为负" in text
+    )
 
 
 def test_a_register_with_a_rejected_row_imports_nothing(database: str, tmp_path: Path) -> None:

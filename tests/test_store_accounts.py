@@ -333,3 +333,50 @@ def test_quarterly_forecasts_use_single_quarters_from_cumulative_figures(engine:
         result = forecast_quarters(session, "GDP", "321200", horizon=2, method="arima")
     assert [str(p) for p in result.periods] == ["2023Q4", "2024Q1"]
     assert len(result.forecast.mean) == 2
+
+
+def test_quarterly_accounts_are_cumulative_against_the_same_period_a_year_before(
+    engine: Engine,
+) -> None:
+    with session_scope(engine) as session:
+        seed_reference(session, "t")
+        enterprise(session, "A", "321202", "6513", "030103")
+        figures(session, "A", 2023, None, None)  # annual rows do not enter quarterly accounts
+        session.add_all(
+            [
+                Financial(
+                    credit_code="A",
+                    period=ensure_period(session, "2023Q2"),
+                    revenue=None,
+                    value_added=200.0,
+                    vintage=1,
+                    recorded_at=NOW,
+                    recorded_by="t",
+                ),
+                Financial(
+                    credit_code="A",
+                    period=ensure_period(session, "2024Q2"),
+                    revenue=None,
+                    value_added=230.0,
+                    vintage=1,
+                    recorded_at=NOW,
+                    recorded_by="t",
+                ),
+            ]
+        )
+        store = ObservationStore(session, "t")
+        store.record(SeriesKey("GDP", "321200", "2023Q2", cumulative=True), 30_000)
+        store.record(SeriesKey("GDP", "321200", "2024Q2", cumulative=True), 31_800)
+        store.record(SeriesKey("GDP_growth", "321200", "2024Q2", cumulative=True), 5.0)
+        session.flush()
+        city = region_accounts(session, EDITION, Period.parse("2024Q2"), ["321200"])[0]
+    # January–June: VA 230 against 200; GDP 31,800 against 30,000 with 5 % comparable growth.
+    assert city.period == "2024Q2"
+    assert city.core_value_added == pytest.approx(230)
+    assert city.share == pytest.approx(230 / 31_800 * 100)
+    price = 31_800 / 30_000 / 1.05 * 100
+    volume = (230 / 200) / (price / 100) * 100
+    assert city.contribution is not None
+    assert city.contribution.contribution_rate == pytest.approx(
+        200 * (volume / 100 - 1) / 1500 * 100
+    )

@@ -336,7 +336,10 @@ def _pct(value: float | None, digits: int = 1) -> str:
 
 @app.command()
 def account(
-    period: Annotated[str, typer.Option("--period", help="年份，如2024 / year")],
+    period: Annotated[
+        str,
+        typer.Option("--period", help="2024，或2024Q2（1–6月累计）/ year or cumulative quarter"),
+    ],
     region: Annotated[str, typer.Option("--region", help="区划代码或all")] = "all",
     level: Annotated[str, typer.Option("--level", help="category | group | class")] = "category",
     output_format: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
@@ -351,15 +354,17 @@ def account(
     from demonitor.store.db import session_scope
 
     try:
-        year = PeriodCode.parse(period).year
+        chosen = PeriodCode.parse(period)
     except PeriodError as error:
         raise fail(str(error)) from error
+    if chosen.frequency == "M":
+        raise fail("核算按年度或季度（累计）/ accounts are annual or quarterly (cumulative)")
     if level not in ("category", "group", "class") or output_format not in ("table", "csv", "json"):
         raise fail("--level 应为 category/group/class，--format 应为 table/csv/json")
     de = load_de(edition)
     with session_scope(database(database_url)) as session:
-        rows = region_accounts(session, de.name, year, None if region == "all" else [region])
-        breakdown = category_totals(build_accounts(session, de.name, year, level))
+        rows = region_accounts(session, de.name, chosen, None if region == "all" else [region])
+        breakdown = category_totals(build_accounts(session, de.name, chosen, level))
     regions = load_regions()
 
     def region_name(code: str) -> str:
@@ -370,7 +375,7 @@ def account(
         {
             "region_code": r.region,
             "region": region_name(r.region),
-            "year": r.year,
+            "period": r.period,
             "core_value_added_10k_yuan": round(r.core_value_added, 1),
             **{f"category_{c}": round(v, 1) for c, v in r.by_category.items()},
             "gdp_10k_yuan": r.gdp,
@@ -391,7 +396,14 @@ def account(
     if output_format != "table":
         emit(output_format, records, {"accounts": records, level: breakdown})
         return
-    table = Table(title=f"{year}年数字经济核心产业增加值 / core digital-economy value added")
+    span = (
+        f"{chosen.year}年"
+        if chosen.frequency == "A"
+        else f"{chosen.year}年1–{chosen.index * 3}月累计"
+    )
+    table = Table(
+        title=f"{span}数字经济核心产业增加值 / core digital-economy value added ({chosen})"
+    )
     for column in (
         "区划",
         "核心产业增加值(亿元)",

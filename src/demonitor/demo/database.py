@@ -49,6 +49,9 @@ DISTRICT_SHARE = {
 }
 # Share of the year's GDP reached by the end of each quarter (synthetic seasonal pattern).
 CUMULATIVE_SEASONAL_SHARE = (0.236, 0.482, 0.735, 1.0)
+HALF_YEAR_SHARE = CUMULATIVE_SEASONAL_SHARE[1]
+# Cumulative comparable growth of city GDP, January–June (synthetic).
+HALF_YEAR_GROWTH = {"2024Q2": 6.5, "2025Q2": 5.6}
 DEMO_2025_CUMULATIVE = {"2025Q1": 1862.0, "2025Q2": 3741.0}  # 亿元, synthetic
 # Core value added as % of GDP that the demo calibrates to (synthetic path towards 13.5 %).
 CORE_SHARE_PATH = {2020: 8.6, 2021: 9.3, 2022: 10.0, 2023: 10.8, 2024: 11.6}
@@ -260,6 +263,15 @@ def _store_gdp(store: ObservationStore) -> int:
                 demo=demo,
             )
             written += 1
+    for period, growth in HALF_YEAR_GROWTH.items():
+        store.record(
+            SeriesKey("GDP_growth", CITY, period, cumulative=True),
+            growth,
+            unit="%",
+            note=DEMO_NOTE,
+            demo=True,
+        )
+        written += 1
     return written
 
 
@@ -276,6 +288,7 @@ def _store_financials(session: Session, seed: int) -> int:
     now = utcnow()
     levels = _gdp_levels()
     rates = illustrative_rates()
+    annual: dict[str, Financial] = {}
     for offset, year in enumerate(YEARS):
         period = ensure_period(session, str(year))
         revenue = base * (1 + trend) ** offset
@@ -315,6 +328,34 @@ def _store_financials(session: Session, seed: int) -> int:
                 record.value_added *= factor
         session.flush()
         rows += len(records)
+        annual = {record.credit_code: record for record in records}
+    rows += _store_half_years(session, annual, now)
+    return rows
+
+
+def _store_half_years(session: Session, annual_2024: dict[str, Financial], now: dt.datetime) -> int:
+    """January–June (累计) figures for 2024 and 2025, as enterprises report them quarterly: a
+    seasonal share of the year, 2025 growing at the demo's core pace."""
+    rows = 0
+    for period, factor in (("2024Q2", HALF_YEAR_SHARE), ("2025Q2", HALF_YEAR_SHARE * 1.09)):
+        code = ensure_period(session, period)
+        session.add_all(
+            Financial(
+                credit_code=record.credit_code,
+                period=code,
+                revenue=None if record.revenue is None else record.revenue * factor,
+                value_added=None if record.value_added is None else record.value_added * factor,
+                employees=record.employees,
+                vintage=1,
+                recorded_at=now,
+                recorded_by="demo",
+                reason=DEMO_NOTE,
+                demo=True,
+            )
+            for record in annual_2024.values()
+        )
+        rows += len(annual_2024)
+    session.flush()
     return rows
 
 

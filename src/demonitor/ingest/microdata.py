@@ -84,8 +84,13 @@ def import_financials(session: Session, path: Path, actor: str) -> ImportResult:
         period = None
         try:
             period = Period.parse(values["period"])
-            if period.frequency != "A":
-                error(number, "period", "财务数据按年度填报", "financial figures are annual")
+            if period.frequency == "M":
+                error(
+                    number,
+                    "period",
+                    "财务数据按年度或季度（累计）填报",
+                    "financial figures are annual or quarterly (cumulative)",
+                )
         except PeriodError:
             error(number, "period", f"期别「{values['period']}」无效", "invalid period")
         revenue = parse_number(values.get("revenue", ""), "revenue", number, error)

@@ -93,11 +93,23 @@ def county_level_of(session: Session) -> dict[str, str]:
     return {r.code: r.administered_with or r.code for r in session.scalars(select(Region))}
 
 
-def build_accounts(session: Session, edition: str, year: int, level: str = "category") -> Accounts:
-    """Value added by county-level region × DE category (``level``: category, group or class)."""
+def as_period(period: int | Period) -> Period:
+    return period if isinstance(period, Period) else Period(period)
+
+
+def build_accounts(
+    session: Session, edition: str, period: int | Period, level: str = "category"
+) -> Accounts:
+    """Value added by county-level region × DE category (``level``: category, group or class).
+
+    ``period`` is a year, or a quarter whose figures are cumulative from January (累计), as
+    enterprises report them.
+    """
+    period = as_period(period)
+    year = period.year
     width = {"category": 2, "group": 4, "class": 6}[level]
     classes = _latest_classifications(session, edition)
-    financials = _latest_financials(session, str(Period(year)))
+    financials = _latest_financials(session, str(period))
     rates = _rates(session, year)
     county = county_level_of(session)
     accounts = Accounts(edition=edition, year=year)
@@ -130,6 +142,7 @@ class RegionAccount:
 
     region: str
     year: int
+    period: str  # 2024, or 2024Q2 for January–June (累计)
     core_value_added: float  # 万元
     by_category: dict[str, float]
     gdp: float | None  # 万元
@@ -145,11 +158,19 @@ class RegionAccount:
 
 
 def region_accounts(
-    session: Session, edition: str, year: int, regions: list[str] | None = None
+    session: Session, edition: str, period: int | Period, regions: list[str] | None = None
 ) -> list[RegionAccount]:
-    """Accounts for each county-level region and the city (sum of its county-level units)."""
-    current = build_accounts(session, edition, year)
-    previous = build_accounts(session, edition, year - 1)
+    """Accounts for each county-level region and the city (sum of its county-level units).
+
+    For a quarter, every figure is cumulative from January and compared with the same period a
+    year earlier, as NBS publishes quarterly contributions (累计).
+    """
+    period = as_period(period)
+    before_period = period.same_period_last_year()
+    cumulative = period.frequency != "A"
+    year = period.year
+    current = build_accounts(session, edition, period)
+    previous = build_accounts(session, edition, before_period)
     store = ObservationStore(session, "reader")
     region_rows = {r.code: r for r in session.scalars(select(Region))}
     city = next(code for code, r in region_rows.items() if r.level == "city")
@@ -176,9 +197,9 @@ def region_accounts(
         by_category = {
             cat: sum(current.total(m, (cat,)) for m in members) for cat in CORE_CATEGORIES
         }
-        gdp_obs = store.latest(SeriesKey("GDP", region, str(year)))
-        gdp_before_obs = store.latest(SeriesKey("GDP", region, str(year - 1)))
-        growth_obs = store.latest(SeriesKey("GDP_growth", region, str(year)))
+        gdp_obs = store.latest(SeriesKey("GDP", region, str(period), cumulative))
+        gdp_before_obs = store.latest(SeriesKey("GDP", region, str(before_period), cumulative))
+        growth_obs = store.latest(SeriesKey("GDP_growth", region, str(period), cumulative))
         gdp = gdp_obs.value if gdp_obs else None
         gdp_before = gdp_before_obs.value if gdp_before_obs else None
         share = value_added_share(core, gdp) if gdp else None
@@ -190,7 +211,9 @@ def region_accounts(
             # unless a core price index is loaded.
             price_index = (gdp / gdp_before) / (1 + growth_obs.value / 100) * 100
             deflator_source = "GDP implicit deflator"
-            core_price = store.latest(SeriesKey("DE_core_deflator", region, str(year)))
+            core_price = store.latest(
+                SeriesKey("DE_core_deflator", region, str(period), cumulative)
+            )
             if core_price is not None and core_price.value:
                 price_index, deflator_source = core_price.value, "DE_core_deflator"
             if core_before:
@@ -206,6 +229,7 @@ def region_accounts(
             RegionAccount(
                 region=region,
                 year=year,
+                period=str(period),
                 core_value_added=core,
                 by_category=by_category,
                 gdp=gdp,
