@@ -380,3 +380,33 @@ def test_quarterly_accounts_are_cumulative_against_the_same_period_a_year_before
     assert city.contribution.contribution_rate == pytest.approx(
         200 * (volume / 100 - 1) / 1500 * 100
     )
+
+
+def test_every_output_of_a_demo_database_says_it_is_synthetic(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from typer.testing import CliRunner
+
+    from demonitor.cli import app
+    from demonitor.demo.database import build_demo
+    from demonitor.store.db import make_engine, upgrade
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        build_demo(session, rows=300, seed=9)
+    runner = CliRunner()
+    for command in (["account", "--period", "2024"], ["progress", "--as-of", "2024"], ["forecast"]):
+        result = runner.invoke(app, [*command, "--database-url", url])
+        assert result.exit_code == 0, result.output
+        assert "演示数据" in result.output and "synthetic" in result.output
+    rows = json.loads(
+        runner.invoke(
+            app, ["progress", "--as-of", "2024", "--format", "json", "--database-url", url]
+        ).output
+    )
+    assert all(row["demo_data"] for row in rows)
+    de02 = next(row for row in rows if row["code"] == "DE02")
+    # 40 by 2025 from 2022: two thirds of the time gone by 2024, so 26.67 expected by now.
+    assert de02["expected_by_now"] == pytest.approx(80 / 3)

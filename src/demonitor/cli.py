@@ -325,6 +325,9 @@ def database(url: str | None) -> Engine:
         raise fail(str(error)) from error
 
 
+DEMO_BANNER = "⚠ 本库含演示数据（合成，非真实统计）/ this database holds synthetic demo data"
+
+
 def _yi(value: float | None) -> str:
     """万元 → 亿元 with one decimal, as officials read money."""
     return "—" if value is None else f"{value / 10_000:,.1f}"
@@ -352,6 +355,7 @@ def account(
     from demonitor.reference.digital_economy import load_edition as load_de
     from demonitor.store.accounts import build_accounts, category_totals, region_accounts
     from demonitor.store.db import session_scope
+    from demonitor.store.observations import has_demo_data
 
     try:
         chosen = PeriodCode.parse(period)
@@ -365,6 +369,7 @@ def account(
     with session_scope(database(database_url)) as session:
         rows = region_accounts(session, de.name, chosen, None if region == "all" else [region])
         breakdown = category_totals(build_accounts(session, de.name, chosen, level))
+        demo_data = has_demo_data(session)
     regions = load_regions()
 
     def region_name(code: str) -> str:
@@ -390,12 +395,15 @@ def account(
             "estimated": r.estimated,
             "missing": r.missing,
             "edition": de.name,
+            "demo_data": demo_data,
         }
         for r in rows
     ]
     if output_format != "table":
         emit(output_format, records, {"accounts": records, level: breakdown})
         return
+    if demo_data:
+        console.print(f"[bold yellow]{DEMO_BANNER}[/]")
     span = (
         f"{chosen.year}年"
         if chosen.frequency == "A"
@@ -467,10 +475,11 @@ def progress(
 
     from demonitor.core.periods import Period as PeriodCode
     from demonitor.core.periods import PeriodError
-    from demonitor.core.progress import CATEGORY_ZH
+    from demonitor.core.progress import CATEGORY_ZH, expected_count
     from demonitor.reference.digital_economy import load_edition as load_de
     from demonitor.store.db import session_scope
     from demonitor.store.monitoring import alerts, progress_report
+    from demonitor.store.observations import has_demo_data
 
     try:
         period = PeriodCode.parse(as_of)
@@ -484,6 +493,7 @@ def progress(
     de = load_de(edition)
     with session_scope(database(database_url)) as session:
         report = progress_report(session, de.name, period, region, known_at)
+        demo_data = has_demo_data(session)
     records = [
         {
             "code": p.code,
@@ -502,12 +512,20 @@ def progress(
             "category": p.category,
             "category_zh": CATEGORY_ZH[p.category],
             "method": p.method,
+            "expected_by_now": (
+                expected_count(p.target, p.base_year, p.current_year, p.target_year)
+                if p.kind == "count_cumulative" and p.current_year is not None
+                else None
+            ),
+            "demo_data": demo_data,
         }
         for p in report
     ]
     if output_format != "table":
         emit(output_format, records, records)
         return
+    if demo_data:
+        console.print(f"[bold yellow]{DEMO_BANNER}[/]")
     colours = {
         "achieved": "green",
         "on_track": "green",
@@ -571,6 +589,7 @@ def forecast(
     """季度序列的预计值（仅供参考，不用于考核）/ anticipated quarterly values."""
     from demonitor.store.db import session_scope
     from demonitor.store.forecasting import NotEnoughData, forecast_quarters
+    from demonitor.store.observations import has_demo_data
 
     if method not in ("ets", "arima"):
         raise fail("--method 应为 ets 或 arima")
@@ -579,6 +598,8 @@ def forecast(
             result = forecast_quarters(session, series, region, horizon, method)
         except NotEnoughData as error:
             raise fail(str(error)) from error
+        if has_demo_data(session):
+            console.print(f"[bold yellow]{DEMO_BANNER}[/]")
     table = Table(title=f"{series} {region} 预计值 / anticipated values ({result.forecast.method})")
     for column in ("季度", "当季(亿元)", "95%下限", "95%上限"):
         table.add_column(column, justify="right")

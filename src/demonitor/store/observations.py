@@ -154,3 +154,14 @@ class ObservationStore:
             at=observation.recorded_at,
         )
         return observation
+
+
+def has_demo_data(session: Session) -> bool:
+    """Whether the database holds synthetic demo data, which every output must then say."""
+    from demonitor.store.models import Financial
+
+    return (
+        session.scalar(select(Observation.id).where(Observation.demo.is_(True)).limit(1))
+        is not None
+        or session.scalar(select(Financial.id).where(Financial.demo.is_(True)).limit(1)) is not None
+    )
