@@ -289,3 +289,55 @@ def test_the_shipped_illustrative_rates_import_as_a_varates_file(database: str) 
         sources = set(session.scalars(select(ValueAddedRate.source)))
     assert count(database, ValueAddedRate) > 20
     assert all("非官方" in s and "not an official" in s for s in sources)
+
+
+def test_recognition_lists_make_the_counts(database: str, tmp_path: Path) -> None:
+    from demonitor.core.credit_code import check_character
+    from demonitor.core.periods import Period
+    from demonitor.store.models import Recognition
+    from demonitor.store.monitoring import progress_report
+
+    def code(body: str) -> str:
+        return body + check_character(body)
+
+    software, chips, chemicals = (code("91321202MA1A0001" + c) for c in "123")
+    register = tmp_path / "register.csv"
+    register.write_text(
+        "credit_code,name,region_code,industry_code,business_scope\n"
+        f"{software},软件公司,321202,6513,软件开发\n{chips},芯片公司,321203,3973,集成电路制造\n"
+        f"{chemicals},化工公司,321283,2614,化工产品销售\n",
+        encoding="utf-8",
+    )
+    assert run_import(database, "register", register)[0] == 0
+    lists = tmp_path / "recognitions.csv"
+    lists.write_text(
+        "名单,统一社会信用代码,认定年份,级别,备注\n"
+        f"高新技术企业,{software},2023,国家,\n高新技术企业,{chips},2022,国家,基期年\n"
+        f"高新技术企业,{chemicals},2024,国家,非数字经济\n高新技术企业,{chips},2024,国家,复审\n",
+        encoding="utf-8",
+    )
+    code_, output = run_import(database, "recognitions", lists)
+    assert code_ == 0, output
+    assert "未变 unchanged 4" in run_import(database, "recognitions", lists)[1]
+    assert count(database, Recognition) == 4
+    with session_scope(make_engine(database)) as session:
+        report = {
+            p.code: p for p in progress_report(session, "nbs-de-2021-reconstructed", Period(2024))
+        }
+    # Since the 2022 base: 2023 the software firm; 2024 the chip maker again (renewed). The
+    # chemical firm is not a digital-economy unit and does not count: 2 by 2024.
+    assert report["DE02"].current_value == 2
+
+
+def test_recognitions_with_bad_cells_import_nothing(database: str, tmp_path: Path) -> None:
+    from demonitor.store.models import Recognition
+
+    path = tmp_path / "recognitions.csv"
+    path.write_text(
+        "list_name,credit_code,year,level\n高新技术企业,91321202MA1A0000XX,24,县\n",
+        encoding="utf-8",
+    )
+    assert run_import(database, "recognitions", path)[0] == 2
+    text = (tmp_path / "recognitions.csv.errors.csv").read_text(encoding="utf-8-sig")
+    assert "不在企业名录中" in text and "年份「24」无效" in text and "级别应为" in text
+    assert count(database, Recognition) == 0

@@ -227,7 +227,8 @@ def init(
 @app.command()
 def template(
     kind: Annotated[
-        str, typer.Argument(help="gdp | observations | financials | varates | register")
+        str,
+        typer.Argument(help="gdp | observations | financials | varates | register | recognitions"),
     ],
     output: Annotated[Path, typer.Option("-o", "--output", help=".xlsx")],
     database_url: DatabaseOption = None,
@@ -244,7 +245,7 @@ def template(
     console.print(f"模板已写出 / template written: {output}", highlight=False)
 
 
-IMPORT_KINDS = ("gdp", "observations", "financials", "varates", "register")
+IMPORT_KINDS = ("gdp", "observations", "financials", "varates", "register", "recognitions")
 
 
 @app.command("import")
@@ -257,7 +258,12 @@ def import_data(
 ) -> None:
     """校验并导入：全部成功或全部不导入，修改的数值成为新版本 / import all rows or none."""
     from demonitor.ingest.importer import ImportResult, import_file, write_errors
-    from demonitor.ingest.microdata import import_financials, import_rates, import_register
+    from demonitor.ingest.microdata import (
+        import_financials,
+        import_rates,
+        import_recognitions,
+        import_register,
+    )
     from demonitor.store.db import session_scope
 
     if kind not in IMPORT_KINDS:
@@ -277,6 +283,8 @@ def import_data(
                 result = import_rates(session, file, actor)
             elif kind == "register":
                 result = import_register(session, file, actor, edition)
+            elif kind == "recognitions":
+                result = import_recognitions(session, file, actor)
             else:
                 result = import_file(session, kind, file, actor)
             if result.errors:

@@ -2,7 +2,8 @@
 
 - ``financials``: 营业收入, 增加值, 从业人员 of enterprises already in the register;
 - ``varates``: 增加值率 by GB/T class or division and year;
-- ``register``: the enterprise register, classified by unit identification on the way in.
+- ``register``: the enterprise register, classified by unit identification on the way in;
+- ``recognitions``: recognition lists (高新技术企业, 示范工厂 …), from which counts are made.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from demonitor.store.models import (
     Enterprise,
     Financial,
     ImportBatch,
+    Recognition,
     ValueAddedRate,
 )
 from demonitor.store.observations import audit, ensure_period, utcnow
@@ -366,4 +368,90 @@ def import_register(
         result.revised += bool(previous)
         result.inserted += not previous
     result.rows = len(rows)
+    return result
+
+
+RECOGNITION_LEVELS = ("国家", "省", "市")
+
+
+def import_recognitions(session: Session, path: Path, actor: str) -> ImportResult:
+    """Recognition lists: one row per enterprise, list and year; a row already held is unchanged."""
+    result = ImportResult()
+
+    def error(row: int, column: str, zh: str, en: str) -> None:
+        result.errors.append(CellError(path.name, row, column, zh, en))
+
+    table = data_rows(SPECS["recognitions"], _read_rows(path), error)
+    if table is None:
+        return result
+    _, body = table
+    known = set(session.scalars(select(Enterprise.credit_code)))
+    parsed: list[tuple[str, str, int, str, str]] = []
+    seen: dict[tuple[str, str, int], int] = {}
+    for number, values in body:
+        before = len(result.errors)
+        list_name = values["list_name"]
+        code = values["credit_code"].upper()
+        if not list_name:
+            error(number, "list_name", "名单为空", "list_name is empty")
+        if code not in known:
+            error(
+                number,
+                "credit_code",
+                f"{code or '（空）'}不在企业名录中，请先导入名录",
+                f"{code!r} is not in the register: import the register first",
+            )
+        year_text = values["year"]
+        if not (year_text.isdigit() and len(year_text) == 4):
+            error(number, "year", f"年份「{year_text}」无效", "year must have 4 digits")
+        level = values["level"]
+        if level not in RECOGNITION_LEVELS:
+            error(number, "level", "级别应为国家、省或市", "level must be 国家, 省 or 市")
+        if len(result.errors) > before:
+            continue
+        key = (list_name, code, int(year_text))
+        if key in seen:
+            error(number, "credit_code", f"与第{seen[key]}行重复", f"duplicates row {seen[key]}")
+            continue
+        seen[key] = number
+        parsed.append((list_name, code, int(year_text), level, values.get("note", "")))
+    if result.errors:
+        return result
+    result.batch_id = _batch(session, "recognitions", path, len(parsed), actor)
+    held = {
+        (r.list_name, r.credit_code, r.year)
+        for r in session.scalars(
+            select(Recognition).where(Recognition.list_name.in_({p[0] for p in parsed}))
+        )
+    }
+    now = utcnow()
+    for list_name, code, year, level, note in parsed:
+        if (list_name, code, year) in held:
+            result.unchanged += 1
+            continue
+        session.add(
+            Recognition(
+                list_name=list_name,
+                credit_code=code,
+                year=year,
+                level=level,
+                note=note,
+                recorded_at=now,
+                recorded_by=actor,
+                batch_id=result.batch_id,
+            )
+        )
+        audit(
+            session,
+            actor,
+            "insert",
+            "recognition",
+            f"{list_name}/{code}/{year}",
+            None,
+            {"level": level},
+            path.name,
+            at=now,
+        )
+        result.inserted += 1
+    result.rows = len(parsed)
     return result

@@ -122,6 +122,17 @@ SPECS: dict[str, TemplateSpec] = {
             Column("business_scope", "经营范围", "text", True, "营业执照上的经营范围全文"),
         ),
     ),
+    "recognitions": TemplateSpec(
+        "recognitions",
+        "认定名单表",
+        (
+            Column("list_name", "名单", "text", True, "如高新技术企业、智能制造示范工厂"),
+            Column("credit_code", "统一社会信用代码", "code", True, "18位，须已在名录中"),
+            Column("year", "认定年份", "period", True, "如2024"),
+            Column("level", "级别", "text", True, "国家、省或市"),
+            Column("note", "备注", "text", False, "文件文号等"),
+        ),
+    ),
 }
 
 FLAG_VALUES = {

@@ -58,7 +58,7 @@ class Accounts:
         )
 
 
-def _latest_classifications(session: Session, edition: str) -> dict[str, str]:
+def latest_classifications(session: Session, edition: str) -> dict[str, str]:
     """credit code → DE code of the newest classified vintage under the edition."""
     rows = session.execute(
         select(Classification.credit_code, Classification.de_code, Classification.status)
@@ -108,7 +108,7 @@ def build_accounts(
     period = as_period(period)
     year = period.year
     width = {"category": 2, "group": 4, "class": 6}[level]
-    classes = _latest_classifications(session, edition)
+    classes = latest_classifications(session, edition)
     financials = _latest_financials(session, str(period))
     rates = _rates(session, year)
     county = county_level_of(session)

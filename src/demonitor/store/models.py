@@ -204,3 +204,21 @@ class ValueAddedRate(Base):
     vintage: Mapped[int] = mapped_column(Integer, default=1)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     recorded_by: Mapped[str] = mapped_column(String(64))
+
+
+class Recognition(Base):
+    """An enterprise on a recognition list (高新技术企业, 智能制造示范工厂 …) in a year."""
+
+    __tablename__ = "recognitions"
+    __table_args__ = (UniqueConstraint("list_name", "credit_code", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    list_name: Mapped[str] = mapped_column(String(64), index=True)
+    credit_code: Mapped[str] = mapped_column(ForeignKey("enterprises.credit_code"))
+    year: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(8))  # 国家 | 省 | 市
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)

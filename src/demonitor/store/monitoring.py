@@ -15,10 +15,49 @@ from sqlalchemy.orm import Session
 from demonitor.core.periods import Period
 from demonitor.core.progress import Assessment, assess, assess_count, target_met
 from demonitor.store.accounts import region_accounts
-from demonitor.store.models import Indicator, Target
+from demonitor.store.models import Indicator, Recognition, Region, Target
 from demonitor.store.observations import ObservationStore, SeriesKey
 
 COMPUTED_FROM_ACCOUNTS = "DE01"
+# Counts made from recognition lists when a list has been imported: list name, and whether only
+# digital-economy units count (DE02 counts 高新技术企业 in a digital-economy class).
+COUNTED_FROM_RECOGNITIONS = {
+    "DE02": ("高新技术企业", True),
+    "DE07": ("国家智能制造示范项目", False),
+    "DE08": ("省级工业互联网标杆工厂", False),
+    "DE09": ("智能制造示范工厂", False),
+    "DE10": ("智能制造示范车间", False),
+}
+
+
+def recognition_counts(
+    session: Session, code: str, edition: str, base_year: int, years: range
+) -> dict[float, float] | None:
+    """Cumulative counts since the base year from a recognition list, or None without a list."""
+    list_name, digital_only = COUNTED_FROM_RECOGNITIONS[code]
+    rows = list(
+        session.execute(
+            select(Recognition.credit_code, Recognition.year).where(
+                Recognition.list_name == list_name
+            )
+        )
+    )
+    if not rows:
+        return None
+    digital: set[str] = set()
+    if digital_only:
+        from demonitor.store.accounts import latest_classifications
+
+        digital = set(latest_classifications(session, edition))
+    counts = {}
+    for year in years:
+        units = {
+            credit_code
+            for credit_code, recognised in rows
+            if base_year < recognised <= year and (not digital_only or credit_code in digital)
+        }
+        counts[float(year)] = float(len(units))
+    return counts
 
 
 @dataclass(frozen=True)
@@ -66,6 +105,10 @@ def _series(
             if account.share is not None:
                 values[float(year)] = account.share
         return values
+    if code in COUNTED_FROM_RECOGNITIONS and region == city_code(session):
+        counted = recognition_counts(session, code, edition, years.start, years)
+        if counted is not None:
+            return counted
     store = ObservationStore(session, "reader")
     values = {}
     for year in years:
@@ -79,6 +122,10 @@ def _series(
             if observation is not None and observation.value is not None:
                 values[quarter.end_time] = observation.value
     return values
+
+
+def city_code(session: Session) -> str:
+    return session.scalars(select(Region.code).where(Region.level == "city")).one()
 
 
 def _label(time: float) -> str:
