@@ -36,7 +36,6 @@ from demonitor.core.classify import (
     MASK,
     MESSAGES,
     REASON_SEPARATOR,
-    REGISTER_COLUMNS,
     SCOPE_LABELS,
     TRIM_CHARS,
     ClassificationRules,
@@ -567,7 +566,6 @@ FROM named
 
 
 __all__ = [
-    "REGISTER_COLUMNS",
     "ClassificationPlan",
     "Dialect",
     "Lookup",
