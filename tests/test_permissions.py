@@ -36,68 +36,31 @@ SECRET_AGGREGATE = Resource(Kind.AGGREGATE, Level.SECRET, region="321200")
 AUDIT = Resource(Kind.AUDIT)
 USERS = Resource(Kind.USERS)
 
+# The region- and indicator-scoped data that every internal role meets.
+SCOPED = (
+    HAILING_DRAFT,
+    GAOGANG_DRAFT,
+    GAOGANG_PUBLISHED,
+    DE05_DRAFT,
+    DE13_DRAFT,
+    INTERNAL_AGGREGATE,
+)
+RESOURCES = (MICRODATA, *SCOPED, SECRET_AGGREGATE, AUDIT, USERS)
+
 # (principal, action, resource) → allowed; everything not listed here is refused.
 ALLOWED = {
-    *(
-        (ADMIN, a, r)
-        for a in Action
-        for r in (
-            MICRODATA,
-            HAILING_DRAFT,
-            GAOGANG_DRAFT,
-            GAOGANG_PUBLISHED,
-            DE05_DRAFT,
-            DE13_DRAFT,
-            INTERNAL_AGGREGATE,
-            SECRET_AGGREGATE,
-            AUDIT,
-            USERS,
-        )
-    ),
+    *((ADMIN, a, r) for a in Action for r in RESOURCES),
     (STATS, Action.READ, MICRODATA),
     (STATS, Action.WRITE, MICRODATA),
     # The statistics bureau also confirms identification decisions (approve on microdata).
     (STATS, Action.APPROVE, MICRODATA),
-    (OFFICE, Action.WRITE, SECRET_AGGREGATE),
     (OFFICE, Action.READ, AUDIT),
-    *(
-        (p, Action.READ, r)
-        for p in (OFFICE, STATS, LEADER)
-        for r in (
-            HAILING_DRAFT,
-            GAOGANG_DRAFT,
-            GAOGANG_PUBLISHED,
-            DE05_DRAFT,
-            DE13_DRAFT,
-            INTERNAL_AGGREGATE,
-        )
-    ),
+    *((p, Action.READ, r) for p in (OFFICE, STATS, LEADER) for r in SCOPED),
     (OFFICE, Action.READ, SECRET_AGGREGATE),
     (LEADER, Action.READ, SECRET_AGGREGATE),
-    *(
-        (p, Action.WRITE, r)
-        for p in (OFFICE, STATS)
-        for r in (
-            HAILING_DRAFT,
-            GAOGANG_DRAFT,
-            GAOGANG_PUBLISHED,
-            DE05_DRAFT,
-            DE13_DRAFT,
-            INTERNAL_AGGREGATE,
-        )
-    ),
-    *(
-        (OFFICE, Action.APPROVE, r)
-        for r in (
-            HAILING_DRAFT,
-            GAOGANG_DRAFT,
-            GAOGANG_PUBLISHED,
-            DE05_DRAFT,
-            DE13_DRAFT,
-            INTERNAL_AGGREGATE,
-            SECRET_AGGREGATE,
-        )
-    ),
+    *((p, Action.WRITE, r) for p in (OFFICE, STATS) for r in SCOPED),
+    (OFFICE, Action.WRITE, SECRET_AGGREGATE),
+    *((OFFICE, Action.APPROVE, r) for r in (*SCOPED, SECRET_AGGREGATE)),
     (HAILING, Action.READ, HAILING_DRAFT),
     (HAILING, Action.WRITE, HAILING_DRAFT),
     (HAILING, Action.READ, GAOGANG_PUBLISHED),
@@ -108,18 +71,6 @@ ALLOWED = {
     (INDUSTRY, Action.READ, INTERNAL_AGGREGATE),
     (PUBLIC, Action.READ, GAOGANG_PUBLISHED),
 }
-RESOURCES = (
-    MICRODATA,
-    HAILING_DRAFT,
-    GAOGANG_DRAFT,
-    GAOGANG_PUBLISHED,
-    DE05_DRAFT,
-    DE13_DRAFT,
-    INTERNAL_AGGREGATE,
-    SECRET_AGGREGATE,
-    AUDIT,
-    USERS,
-)
 
 
 @pytest.mark.parametrize(
