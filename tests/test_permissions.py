@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from demonitor.web.permissions import (
+from demonitor.core.permissions import (
     Action,
     Kind,
     Level,

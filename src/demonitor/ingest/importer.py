@@ -148,9 +148,8 @@ class Importer:
         self.regions = set(session.scalars(select(Region.code)))
         self.indicators = {i.code: i for i in session.scalars(select(Indicator))}
 
-    def load(self, kind: str, path: Path) -> ImportResult:
-        spec = SPECS[kind]
-        result = ImportResult()
+    def parse(self, kind: str, path: Path, result: ImportResult) -> list[Record]:
+        """The checked records of a file, writing nothing; problems go to ``result.errors``."""
         try:
             rows = _read_rows(path)
         except (OSError, UnicodeDecodeError, ValueError, KeyError) as error:
@@ -159,8 +158,12 @@ class Importer:
                     path.name, 0, "", f"无法读取文件：{error}", f"cannot read the file: {error}"
                 )
             )
-            return result
-        records = self._validate(spec, path.name, rows, result)
+            return []
+        return self._validate(SPECS[kind], path.name, rows, result)
+
+    def load(self, kind: str, path: Path) -> ImportResult:
+        result = ImportResult()
+        records = self.parse(kind, path, result)
         if result.errors:
             return result
         batch = ImportBatch(

@@ -222,3 +222,73 @@ class Recognition(Base):
     recorded_by: Mapped[str] = mapped_column(String(64))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class User(Base):
+    """A person (or machine client's owner) who signs in to the web platform."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128), default="")
+    role: Mapped[str] = mapped_column(String(16))  # web.permissions.Role
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))  # district
+    department: Mapped[str | None] = mapped_column(String(128))  # department users
+    indicators: Mapped[str] = mapped_column(Text, default="")  # owned codes, comma-separated
+    password_hash: Mapped[str] = mapped_column(String(256))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Bumped on password change, reset or disable: older session cookies stop working.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = _now()
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiToken(Base):
+    """A revocable bearer token for machine clients; only its SHA-256 is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # shown so a person can tell tokens apart
+    created_at: Mapped[dt.datetime] = _now()
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Submission(Base):
+    """A department's or district's data for one period (填报): draft → submitted → approved
+    (published as new vintages) or returned with a comment."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    period: Mapped[str] = mapped_column(ForeignKey("periods.code"))
+    owner: Mapped[str] = mapped_column(String(64))  # username of the submitting user
+    scope: Mapped[str] = mapped_column(String(128))  # department name or region code
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    comment: Mapped[str] = mapped_column(Text, default="")  # the reviewer's, when returned
+    created_at: Mapped[dt.datetime] = _now()
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SubmissionItem(Base):
+    __tablename__ = "submission_items"
+    __table_args__ = (UniqueConstraint("submission_id", "indicator_code", "region_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicators.code"))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    value: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+    # The vintage this item became when approved (None while pending or when unchanged).
+    observation_id: Mapped[int | None] = mapped_column(ForeignKey("observations.id"))

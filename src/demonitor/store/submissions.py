@@ -1,0 +1,396 @@
+"""Data submission and review (填报与审核).
+
+A department owes the city values of the indicators it owns; a district owes its own region's
+values of the indicators collected by district (``DISTRICT_COLLECTED``). A submission holds one
+period's values of one submitter and moves draft → submitted → approved or returned. Nothing is
+saved until every value of the submission is valid. Approval records each value through
+``ObservationStore`` — a new vintage, with the submission named in its reason — so nothing
+already published is overwritten, and every step is in the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from demonitor.core.periods import Period, PeriodError
+from demonitor.core.permissions import Principal, Role
+from demonitor.ingest.importer import CellError, Importer, ImportResult, parse_number
+from demonitor.store.models import Indicator, Observation, Region, Submission, SubmissionItem
+from demonitor.store.observations import ObservationStore, SeriesKey, audit, ensure_period, utcnow
+
+# Rates that districts keep for their own region (enterprise digitalisation surveys, coverage
+# and resolution rates of local services). A choice of this platform, to confirm with the office.
+DISTRICT_COLLECTED = ("DE04", "DE05", "DE06", "DE12", "DE13", "DE15", "DE16")
+# Indicators the platform computes or counts itself: nobody submits them.
+NOT_SUBMITTED = ("DE01",)
+# Annual data are due by the end of February; quarterly ones 20 days after the quarter.
+ANNUAL_DUE = (2, 28)
+QUARTER_DUE_DAYS = 20
+
+STATUSES = ("draft", "submitted", "approved", "returned")
+STATUS_ZH = {"draft": "草稿", "submitted": "待审核", "approved": "已通过", "returned": "已退回"}
+
+
+class SubmissionError(ValueError):
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(f"{zh} / {en}")
+        self.zh = zh
+        self.en = en
+
+
+@dataclass(frozen=True)
+class Duty:
+    """One value a submitter owes for a period."""
+
+    indicator: Indicator
+    region_code: str
+    region_name: str
+    due: dt.date
+    published: float | None  # the latest approved value, if any
+    published_vintage: int | None
+
+
+def due_date(period: Period) -> dt.date:
+    if period.frequency == "A":
+        return dt.date(period.year + 1, *ANNUAL_DUE)
+    month = period.index * 3 if period.frequency == "Q" else period.index
+    first_of_next = dt.date(period.year + month // 12, month % 12 + 1, 1)
+    return first_of_next - dt.timedelta(days=1) + dt.timedelta(days=QUARTER_DUE_DAYS)
+
+
+def parse_period(text: str) -> Period:
+    try:
+        return Period.parse(text)
+    except PeriodError as error:
+        raise SubmissionError(
+            f"期别「{text}」应写作2024或2024Q3", "a period looks like 2024 or 2024Q3"
+        ) from error
+
+
+def scope_of(principal: Principal) -> str:
+    if principal.role is Role.DISTRICT and principal.region:
+        return principal.region
+    return principal.username
+
+
+def duties(session: Session, principal: Principal, period: Period) -> list[Duty]:
+    """What this submitter owes for the period (empty for roles that submit nothing)."""
+    indicators = {i.code: i for i in session.scalars(select(Indicator).order_by(Indicator.code))}
+    regions = {r.code: r for r in session.scalars(select(Region))}
+    city = next(code for code, r in regions.items() if r.level == "city")
+    pairs: list[tuple[str, str]] = []
+    if principal.role is Role.DEPARTMENT:
+        pairs = [(c, city) for c in sorted(principal.indicators) if c not in NOT_SUBMITTED]
+    elif principal.role is Role.DISTRICT and principal.region:
+        pairs = [(c, principal.region) for c in DISTRICT_COLLECTED if c in indicators]
+    store = ObservationStore(session, principal.username)
+    owed = []
+    for code, region in pairs:
+        latest = store.latest(SeriesKey(code, region, str(period)))
+        owed.append(
+            Duty(
+                indicator=indicators[code],
+                region_code=region,
+                region_name=regions[region].name_zh,
+                due=due_date(period),
+                published=latest.value if latest else None,
+                published_vintage=latest.vintage if latest else None,
+            )
+        )
+    return owed
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    """A value as typed in a form or read from a file, before checking."""
+
+    indicator_code: str
+    region_code: str
+    text: str
+    note: str = ""
+    row: int = 0  # the row of the uploaded file, when there is one
+
+
+def _snapshot(submission: Submission) -> dict[str, object]:
+    return {"status": submission.status, "period": submission.period, "comment": submission.comment}
+
+
+class SubmissionStore:
+    def __init__(self, session: Session, principal: Principal) -> None:
+        self.session = session
+        self.principal = principal
+
+    def get(self, submission_id: int) -> Submission:
+        submission = self.session.get(Submission, submission_id)
+        if submission is None:
+            raise SubmissionError(f"填报#{submission_id}不存在", f"no submission {submission_id}")
+        return submission
+
+    def items(self, submission: Submission) -> list[SubmissionItem]:
+        return list(
+            self.session.scalars(
+                select(SubmissionItem)
+                .where(SubmissionItem.submission_id == submission.id)
+                .order_by(SubmissionItem.indicator_code, SubmissionItem.region_code)
+            )
+        )
+
+    def mine(self) -> list[Submission]:
+        return list(
+            self.session.scalars(
+                select(Submission)
+                .where(Submission.owner == self.principal.username)
+                .order_by(Submission.id.desc())
+            )
+        )
+
+    def queue(self, status: str = "submitted") -> list[Submission]:
+        return list(
+            self.session.scalars(
+                select(Submission).where(Submission.status == status).order_by(Submission.id)
+            )
+        )
+
+    def open_for(self, period: Period) -> Submission:
+        """This submitter's editable submission for the period, created when there is none."""
+        code = ensure_period(self.session, str(period))
+        existing = self.session.scalars(
+            select(Submission).where(
+                Submission.owner == self.principal.username,
+                Submission.period == code,
+                Submission.status.in_(("draft", "returned", "submitted")),
+            )
+        ).first()
+        if existing is not None:
+            return existing
+        submission = Submission(
+            period=code,
+            owner=self.principal.username,
+            scope=scope_of(self.principal),
+            status="draft",
+            comment="",
+        )
+        self.session.add(submission)
+        self.session.flush()
+        audit(
+            self.session,
+            self.principal.username,
+            "insert",
+            "submission",
+            str(submission.id),
+            None,
+            _snapshot(submission),
+        )
+        return submission
+
+    def check(
+        self, submission: Submission, inputs: list[ItemInput], file: str = ""
+    ) -> tuple[list[tuple[ItemInput, float | None]], list[CellError]]:
+        """Every value checked against what the submitter owes; nothing is written."""
+        owed = {
+            (d.indicator.code, d.region_code): d.indicator
+            for d in duties(self.session, self.principal, Period.parse(submission.period))
+        }
+        errors: list[CellError] = []
+        checked: list[tuple[ItemInput, float | None]] = []
+        seen: set[tuple[str, str]] = set()
+        for position, item in enumerate(inputs, start=1):
+            row = item.row or position
+
+            def error(_row: int, column: str, zh: str, en: str, row: int = row) -> None:
+                errors.append(CellError(file, row, column, zh, en))
+
+            key = (item.indicator_code, item.region_code)
+            indicator = owed.get(key)
+            if indicator is None:
+                error(
+                    row,
+                    "indicator_code",
+                    f"{item.indicator_code}（{item.region_code}）不在本单位的填报任务中",
+                    f"{item.indicator_code} for {item.region_code} is not yours to submit",
+                )
+                continue
+            if key in seen:
+                error(row, "indicator_code", "同一指标重复填报", "the same indicator twice")
+                continue
+            seen.add(key)
+            value = parse_number(item.text.strip(), "value", row, error)
+            if value is not None:
+                if indicator.kind == "ratio" and not 0 <= value <= 100:
+                    error(
+                        row,
+                        "value",
+                        f"比率应在0～100之间，实为{value:g}",
+                        f"a ratio must be between 0 and 100, got {value:g}",
+                    )
+                elif indicator.kind == "milestone" and value not in (0, 1):
+                    error(row, "value", "里程碑指标只能填0或1", "a milestone is 0 or 1")
+                elif indicator.kind == "count_cumulative" and (value < 0 or not value.is_integer()):
+                    error(row, "value", "计数应为非负整数", "a count must be a whole number ≥ 0")
+            checked.append((item, value))
+        return checked, errors
+
+    def _editable(self, submission: Submission) -> None:
+        if submission.owner != self.principal.username:
+            raise SubmissionError("只能修改本人的填报", "only the submitter edits a submission")
+        if submission.status not in ("draft", "returned"):
+            raise SubmissionError(
+                f"填报状态为「{STATUS_ZH[submission.status]}」，不能修改",
+                f"a {submission.status} submission cannot be changed",
+            )
+
+    def save(
+        self, submission: Submission, inputs: list[ItemInput], file: str = ""
+    ) -> list[CellError]:
+        """Replace the submission's values when every one is valid; else return the errors."""
+        self._editable(submission)
+        checked, errors = self.check(submission, inputs, file)
+        if errors:
+            return errors
+        existing = {(i.indicator_code, i.region_code): i for i in self.items(submission)}
+        changed: dict[str, object] = {}
+        for item, value in checked:
+            key = (item.indicator_code, item.region_code)
+            row = existing.get(key)
+            if row is None:
+                if value is None:
+                    continue
+                row = SubmissionItem(
+                    submission_id=submission.id,
+                    indicator_code=item.indicator_code,
+                    region_code=item.region_code,
+                )
+                self.session.add(row)
+            if row.value != value or row.note != item.note:
+                changed[f"{item.indicator_code}/{item.region_code}"] = value
+            row.value = value
+            row.note = item.note
+        self.session.flush()
+        if changed:
+            audit(
+                self.session,
+                self.principal.username,
+                "save",
+                "submission",
+                str(submission.id),
+                None,
+                {"values": changed},
+            )
+        return []
+
+    def upload(self, submission: Submission, path: Path) -> list[CellError]:
+        """Values from a filled observations template (Excel or CSV), checked as a whole."""
+        self._editable(submission)
+        result = ImportResult()
+        records = Importer(self.session, self.principal.username).parse(
+            "observations", path, result
+        )
+        if result.errors:
+            return result.errors
+        inputs = []
+        problems: list[CellError] = []
+        for number, (key, value, _unit, note) in enumerate(records, start=3):
+            if key.period != submission.period:
+                problems.append(
+                    CellError(
+                        path.name,
+                        number,
+                        "period",
+                        f"期别{key.period}与本次填报期别{submission.period}不一致",
+                        f"period {key.period} is not this submission's {submission.period}",
+                    )
+                )
+            inputs.append(
+                ItemInput(key.series, key.region_code, "" if value is None else repr(value), note)
+            )
+        if problems:
+            return problems
+        return self.save(submission, inputs, path.name)
+
+    def submit(self, submission: Submission) -> None:
+        self._editable(submission)
+        items = [i for i in self.items(submission) if i.value is not None]
+        if not items:
+            raise SubmissionError("没有可提交的数值", "there is no value to submit")
+        before = _snapshot(submission)
+        submission.status = "submitted"
+        submission.submitted_at = utcnow()
+        audit(
+            self.session,
+            self.principal.username,
+            "submit",
+            "submission",
+            str(submission.id),
+            before,
+            _snapshot(submission),
+        )
+
+    def _reviewable(self, submission: Submission) -> None:
+        if self.principal.role not in (Role.OFFICE, Role.ADMIN):
+            raise SubmissionError("仅数字经济办可审核", "only the office reviews submissions")
+        if submission.status != "submitted":
+            raise SubmissionError(
+                f"填报状态为「{STATUS_ZH[submission.status]}」，无需审核",
+                f"a {submission.status} submission is not awaiting review",
+            )
+        if submission.owner == self.principal.username:
+            raise SubmissionError("不能审核本人的填报", "nobody reviews their own submission")
+
+    def approve(self, submission: Submission) -> list[Observation]:
+        """Publish every value as a new vintage (an unchanged value adds none)."""
+        self._reviewable(submission)
+        store = ObservationStore(self.session, self.principal.username)
+        written = []
+        indicators = {i.code: i for i in self.session.scalars(select(Indicator))}
+        for item in self.items(submission):
+            if item.value is None:
+                continue
+            observation = store.record(
+                SeriesKey(item.indicator_code, item.region_code, submission.period),
+                item.value,
+                unit=indicators[item.indicator_code].unit,
+                note=item.note,
+                reason=f"填报#{submission.id}（{submission.owner}）审核通过 / submission approved",
+            )
+            if observation is not None:
+                item.observation_id = observation.id
+                written.append(observation)
+        before = _snapshot(submission)
+        submission.status = "approved"
+        submission.reviewed_by = self.principal.username
+        submission.reviewed_at = utcnow()
+        audit(
+            self.session,
+            self.principal.username,
+            "approve",
+            "submission",
+            str(submission.id),
+            before,
+            _snapshot(submission),
+        )
+        return written
+
+    def send_back(self, submission: Submission, comment: str) -> None:
+        self._reviewable(submission)
+        if not comment.strip():
+            raise SubmissionError("退回须说明原因", "returning needs a comment")
+        before = _snapshot(submission)
+        submission.status = "returned"
+        submission.comment = comment.strip()
+        submission.reviewed_by = self.principal.username
+        submission.reviewed_at = utcnow()
+        audit(
+            self.session,
+            self.principal.username,
+            "return",
+            "submission",
+            str(submission.id),
+            before,
+            _snapshot(submission),
+            comment.strip(),
+        )

@@ -1,0 +1,146 @@
+"""The web platform: a FastAPI app serving the JSON API (``/api/v1``, documented at ``/docs``) and
+the server-rendered pages, both through the one access policy (``guard``)."""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import sessionmaker
+from starlette.middleware.sessions import SessionMiddleware
+
+from demonitor.store.db import ready_engine
+from demonitor.web.cache import ResultCache
+from demonitor.web.guard import Ctx, Denied, PasswordChangeRequired, anyone, language
+from demonitor.web.i18n import pick
+from demonitor.web.render import TEMPLATES
+from demonitor.web.settings import Settings
+
+STATIC = Path(__file__).parent / "static"
+API = "/api/v1"
+
+# Pages may run only the platform's own scripts and styles: no inline code, no other origin.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+# Swagger UI starts itself with an inline script.
+DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(API) or request.url.path == "/openapi.json"
+
+
+def create_app(settings: Settings) -> FastAPI:
+    engine = ready_engine(settings.database_url)
+    app = FastAPI(
+        title="demonitor 数字经济统计监测平台",
+        version="1",
+        docs_url=None,  # served below from the package, not from a CDN
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        description=(
+            "泰州市数字经济统计监测平台 JSON API。机器客户端以 `Authorization: Bearer <令牌>` "
+            "访问；令牌在“API令牌”页面或 `demonitor token` 命令创建，可随时撤销。\n\n"
+            "JSON API of the digital-economy monitoring platform. Machine clients send "
+            "`Authorization: Bearer <token>`; tokens are created on the API tokens page."
+        ),
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = sessionmaker(engine, expire_on_commit=False)
+    app.state.cache = ResultCache()
+    app.state.failed_sign_ins = defaultdict(deque)  # address → times of recent failures
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="demonitor_session",
+        max_age=settings.session_seconds,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        response.headers["Content-Security-Policy"] = (
+            DOCS_CSP if request.url.path == "/docs" else CSP
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        if not request.url.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.exception_handler(Denied)
+    async def denied(request: Request, error: Denied) -> Response:
+        if _wants_json(request):
+            return JSONResponse(
+                {"detail": {"zh": error.zh, "en": error.en}},
+                status_code=error.status,
+                headers={"WWW-Authenticate": "Bearer"} if error.status == 401 else None,
+            )
+        if error.status == 401 and request.method == "GET":
+            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        return TEMPLATES.TemplateResponse(
+            request,
+            "error.html",
+            {"lang": language(request), "status": error.status, "zh": error.zh, "en": error.en},
+            status_code=error.status,
+        )
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def password_change(request: Request, _error: PasswordChangeRequired) -> Response:
+        zh, en = "首次登录须先修改密码", "change your password first"
+        if _wants_json(request):
+            return JSONResponse({"detail": {"zh": zh, "en": en}}, status_code=403)
+        return RedirectResponse("/password", status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        problems = [
+            {"loc": list(e.get("loc", ())), "zh": "参数无效", "en": str(e.get("msg", ""))}
+            for e in error.errors()
+        ]
+        if _wants_json(request):
+            return JSONResponse({"detail": problems}, status_code=422)
+        lang = language(request)
+        return TEMPLATES.TemplateResponse(
+            request,
+            "error.html",
+            {
+                "lang": lang,
+                "status": 422,
+                "zh": "请求参数无效：" + "；".join(".".join(map(str, p["loc"])) for p in problems),
+                "en": "invalid request: " + "; ".join(str(p["en"]) for p in problems),
+            },
+            status_code=422,
+        )
+
+    @app.get("/docs", include_in_schema=False, dependencies=[anyone()])
+    def docs(request: Request) -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=pick(language(request), "API文档", "API documentation"),
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
+    from demonitor.web.routes import ROUTERS
+
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+__all__ = ["Ctx", "create_app"]

@@ -1,0 +1,9 @@
+"""The routers of the web platform, one module per concern."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from demonitor.web.routes import account
+
+ROUTERS: list[APIRouter] = [account.router]

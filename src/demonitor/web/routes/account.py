@@ -1,0 +1,201 @@
+"""Signing in and out, the forced password change, the language switch, and API tokens."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
+
+from demonitor.store.models import User
+from demonitor.store.users import UserError, UserStore
+from demonitor.web.guard import Ctx, anyone, signed_in
+from demonitor.web.render import page
+
+router = APIRouter()
+
+ADDRESS_WINDOW = 15 * 60  # seconds
+ADDRESS_MAX_FAILURES = 20  # per address and window, whatever the usernames tried
+
+
+def _safe_next(target: str) -> str:
+    """Only a path of this site: never redirect a person elsewhere after signing in."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+def _address_blocked(request: Request) -> bool:
+    failures = request.app.state.failed_sign_ins[request.client.host if request.client else "?"]
+    now = time.monotonic()
+    while failures and now - failures[0] > ADDRESS_WINDOW:
+        failures.popleft()
+    return len(failures) >= ADDRESS_MAX_FAILURES
+
+
+def _note_failure(request: Request) -> None:
+    request.app.state.failed_sign_ins[request.client.host if request.client else "?"].append(
+        time.monotonic()
+    )
+
+
+@router.get("/login")
+def login_form(ctx: Annotated[Ctx, anyone()], next: str = "/") -> Response:
+    return page(ctx, "login.html", next=_safe_next(next), error=None)
+
+
+@router.post("/login")
+def login(
+    ctx: Annotated[Ctx, anyone()],
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    request = ctx.request
+    if _address_blocked(request):
+        error = ctx.t("该地址登录失败次数过多，请稍后再试", "too many failed sign-ins from here")
+        return page(ctx, "login.html", 429, next=_safe_next(next), error=error)
+    result = UserStore(ctx.db, username).sign_in(username, password)
+    if result.user is None:
+        _note_failure(request)
+        ctx.db.commit()  # keep the failure count even though the answer is a refusal
+        error = ctx.t(result.reason_zh, result.reason_en)
+        return page(ctx, "login.html", 401, next=_safe_next(next), error=error, username=username)
+    user = result.user
+    request.session.clear()  # a new session at sign-in: no fixation
+    request.session["uid"] = user.id
+    request.session["epoch"] = user.session_epoch
+    ctx.csrf_token()
+    target = "/password" if user.must_change_password else _safe_next(next)
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/logout")
+def logout(ctx: Annotated[Ctx, anyone()]) -> Response:
+    ctx.request.session.clear()
+    return RedirectResponse("/", status_code=303)
+
+
+@router.get("/lang/{lang}")
+def switch_language(ctx: Annotated[Ctx, anyone()], lang: str, next: str = "/") -> Response:
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    if lang in ("zh", "en"):
+        response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax", httponly=True)
+    return response
+
+
+@router.get("/password")
+def password_form(ctx: Annotated[Ctx, signed_in()]) -> Response:
+    return page(ctx, "password.html", error=None)
+
+
+@router.post("/password")
+def change_password(
+    ctx: Annotated[Ctx, signed_in()],
+    current: Annotated[str, Form()],
+    new: Annotated[str, Form()],
+    repeat: Annotated[str, Form()],
+) -> Response:
+    assert ctx.user is not None
+    if new != repeat:
+        error = ctx.t("两次输入的新密码不一致", "the two new passwords differ")
+        return page(ctx, "password.html", 400, error=error)
+    try:
+        UserStore(ctx.db, ctx.user.username).change_password(ctx.user, current, new)
+    except UserError as problem:
+        return page(ctx, "password.html", 400, error=ctx.t(problem.zh, problem.en))
+    ctx.request.session["epoch"] = ctx.user.session_epoch
+    return RedirectResponse("/?changed=1", status_code=303)
+
+
+# API tokens ------------------------------------------------------------------------------------
+
+
+@router.get("/tokens")
+def tokens_page(ctx: Annotated[Ctx, signed_in()]) -> Response:
+    assert ctx.user is not None
+    tokens = UserStore(ctx.db, ctx.user.username).tokens(ctx.user)
+    return page(ctx, "tokens.html", tokens=tokens, created=None)
+
+
+@router.post("/tokens")
+def create_token_page(ctx: Annotated[Ctx, signed_in()], name: Annotated[str, Form()]) -> Response:
+    assert ctx.user is not None
+    store = UserStore(ctx.db, ctx.user.username)
+    try:
+        _token, secret = store.create_token(ctx.user, name)
+    except UserError as problem:
+        return page(
+            ctx,
+            "tokens.html",
+            400,
+            tokens=store.tokens(ctx.user),
+            created=None,
+            error=ctx.t(problem.zh, problem.en),
+        )
+    return page(ctx, "tokens.html", tokens=store.tokens(ctx.user), created=secret)
+
+
+@router.post("/tokens/{token_id}/revoke")
+def revoke_token_page(ctx: Annotated[Ctx, signed_in()], token_id: int) -> Response:
+    assert ctx.user is not None
+    # Another's or an unknown token: nothing to revoke, nothing to reveal.
+    with contextlib.suppress(UserError):
+        UserStore(ctx.db, ctx.user.username).revoke_token(token_id, owner=ctx.user)
+    return RedirectResponse("/tokens", status_code=303)
+
+
+class Me(BaseModel):
+    username: str
+    display_name: str
+    role: str
+    region: str | None
+    department: str | None
+    indicators: list[str]
+    must_change_password: bool
+
+
+def me_of(user: User) -> Me:
+    return Me(
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        region=user.region_code,
+        department=user.department,
+        indicators=[c for c in user.indicators.split(",") if c],
+        must_change_password=user.must_change_password,
+    )
+
+
+@router.get("/api/v1/me", response_model=Me, tags=["account"])
+def api_me(ctx: Annotated[Ctx, signed_in()]) -> Me:
+    """Who the token or session belongs to."""
+    assert ctx.user is not None
+    return me_of(ctx.user)
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    created_at: Any
+    last_used_at: Any
+    revoked: bool
+
+
+@router.get("/api/v1/tokens", response_model=list[TokenOut], tags=["account"])
+def api_tokens(ctx: Annotated[Ctx, signed_in()]) -> list[TokenOut]:
+    """Your API tokens (never their secrets)."""
+    assert ctx.user is not None
+    return [
+        TokenOut(
+            id=t.id,
+            name=t.name,
+            prefix=t.prefix,
+            created_at=t.created_at,
+            last_used_at=t.last_used_at,
+            revoked=t.revoked_at is not None,
+        )
+        for t in UserStore(ctx.db, ctx.user.username).tokens(ctx.user)
+    ]
