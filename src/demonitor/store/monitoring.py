@@ -87,7 +87,7 @@ class IndicatorProgress:
         return self.category in ("acceleration_needed", "limited", "deterioration")
 
 
-def _series(
+def indicator_series(
     session: Session,
     code: str,
     region: str,
@@ -151,7 +151,7 @@ def progress_report(
     for target in sorted(targets, key=lambda t: t.indicator_code):
         indicator = indicators[target.indicator_code]
         years = range(target.base_year, as_of.year + 1)
-        values = _series(session, indicator.code, region, edition, years, as_of, known_at)
+        values = indicator_series(session, indicator.code, region, edition, years, as_of, known_at)
         base = values.get(float(target.base_year))
         current_time = max(values) if values else None
         current = values.get(current_time) if current_time is not None else None

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from demonitor.web.routes import account
+from demonitor.web.routes import account, dashboard
 
-ROUTERS: list[APIRouter] = [account.router]
+ROUTERS: list[APIRouter] = [account.router, dashboard.router]

@@ -1,0 +1,253 @@
+"""The monitoring dashboard: overview, districts, indicators, alerts — each a page and an API."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from openpyxl import Workbook
+
+from demonitor.core.permissions import Action, Kind, Level, Resource
+from demonitor.store.observations import has_demo_data
+from demonitor.web.charts import districts_charts, indicator_chart, overview_charts
+from demonitor.web.guard import Ctx, Denied, authorize, needs
+from demonitor.web.render import page
+from demonitor.web.views import (
+    AlertOut,
+    DistrictRow,
+    Districts,
+    IndicatorDetail,
+    Overview,
+    compute_alerts,
+    compute_districts,
+    compute_indicator,
+    compute_overview,
+    latest_year,
+    may_read_indicator,
+    visible_overview,
+)
+
+router = APIRouter()
+# Anyone may open the overview and the indicator list: the public sees what is 公开 there.
+READ_PUBLISHED = needs(Action.READ, Kind.AGGREGATE, Level.PUBLIC)
+READ_INTERNAL = needs(Action.READ, Kind.AGGREGATE, Level.INTERNAL)
+
+
+def _edition(ctx: Ctx) -> str:
+    return str(ctx.request.app.state.settings.edition)
+
+
+def _cache(ctx: Ctx):  # type: ignore[no-untyped-def]
+    return ctx.request.app.state.cache
+
+
+def _city(ctx: Ctx) -> str:
+    from demonitor.store.monitoring import city_code
+
+    return str(_cache(ctx).get("city", lambda: city_code(ctx.db), ctx.db))
+
+
+def overview_for(ctx: Ctx) -> Overview:
+    def compute() -> Overview:
+        return compute_overview(ctx.db, _edition(ctx), has_demo_data(ctx.db))
+
+    full: Overview = _cache(ctx).get("overview", compute, ctx.db)
+    return visible_overview(full, ctx.principal, _city(ctx))
+
+
+def districts_for(ctx: Ctx, year: int | None) -> Districts:
+    year = year or latest_year(ctx.db)
+
+    def compute() -> Districts:
+        return compute_districts(ctx.db, _edition(ctx), year, has_demo_data(ctx.db))
+
+    result: Districts = _cache(ctx).get(f"districts:{year}", compute, ctx.db)
+    return result
+
+
+def indicator_for(ctx: Ctx, code: str) -> IndicatorDetail:
+    overview = overview_for(ctx)
+    card = next((c for c in overview.cards if c.code == code), None)
+    if card is None:
+        # Unknown and hidden look alike: a refusal must not tell that an indicator exists.
+        if ctx.user is None:
+            raise Denied(401, "请先登录", "please sign in")
+        raise Denied(403, f"无权查看指标{code}或指标不存在", f"no indicator {code} you may read")
+    city = _city(ctx)
+
+    def compute() -> IndicatorDetail | None:
+        return compute_indicator(ctx.db, _edition(ctx), code, overview.cards, city)
+
+    detail: IndicatorDetail | None = _cache(ctx).get(f"indicator:{code}", compute, ctx.db)
+    if detail is None:
+        raise Denied(403, f"指标{code}没有目标", f"indicator {code} has no target")
+    return detail
+
+
+def alerts_for(ctx: Ctx) -> list[AlertOut]:
+    def compute() -> list[AlertOut]:
+        return compute_alerts(ctx.db, _edition(ctx))
+
+    found: list[AlertOut] = _cache(ctx).get("alerts", compute, ctx.db)
+    visible = {c.code for c in overview_for(ctx).cards}
+    return [a for a in found if a.code in visible]
+
+
+# Pages ------------------------------------------------------------------------------------------
+
+
+@router.get("/")
+def overview_page(ctx: Annotated[Ctx, READ_PUBLISHED], changed: int = 0) -> Response:
+    overview = overview_for(ctx)
+    return page(
+        ctx,
+        "overview.html",
+        overview=overview,
+        charts=overview_charts(overview, ctx.lang),
+        changed=bool(changed),
+    )
+
+
+@router.get("/districts")
+def districts_page(ctx: Annotated[Ctx, READ_INTERNAL], year: int | None = None) -> Response:
+    data = districts_for(ctx, year)
+    return page(ctx, "districts.html", data=data, charts=districts_charts(data, ctx.lang))
+
+
+@router.get("/districts/{code}")
+def district_page(
+    ctx: Annotated[Ctx, READ_INTERNAL], code: str, year: int | None = None
+) -> Response:
+    data = districts_for(ctx, year)
+    row = _district(ctx, data, code)
+    return page(ctx, "district.html", data=data, row=row)
+
+
+def _district(ctx: Ctx, data: Districts, code: str) -> DistrictRow:
+    row = next((r for r in data.districts if r.code == code), None)
+    if row is None:
+        raise Denied(403, f"区划{code}不是本市县级单位", f"{code} is not a county-level unit here")
+    # Accounts are published aggregates; the fine check still applies the reader's scope.
+    authorize(
+        ctx, Action.READ, Resource(Kind.AGGREGATE, Level.INTERNAL, region=code, published=True)
+    )
+    return row
+
+
+@router.get("/indicators")
+def indicators_page(ctx: Annotated[Ctx, READ_PUBLISHED]) -> Response:
+    return page(ctx, "indicators.html", overview=overview_for(ctx))
+
+
+@router.get("/indicators/{code}")
+def indicator_page(ctx: Annotated[Ctx, READ_PUBLISHED], code: str) -> Response:
+    detail = indicator_for(ctx, code)
+    return page(ctx, "indicator.html", detail=detail, chart=indicator_chart(detail, ctx.lang))
+
+
+def _rows(detail: IndicatorDetail) -> list[list[object]]:
+    header: list[object] = [
+        "指标代码 code",
+        "区划 region",
+        "期别 period",
+        "版本 vintage",
+        "数值 value",
+        "单位 unit",
+        "记录时间 recorded_at",
+        "记录人 recorded_by",
+        "原因 reason",
+        "备注 note",
+    ]
+    rows = [header]
+    for v in detail.vintages:
+        rows.append(
+            [
+                detail.card.code,
+                detail.region,
+                v.period,
+                v.vintage,
+                v.value,
+                detail.card.unit,
+                v.recorded_at.isoformat(),
+                v.recorded_by,
+                v.reason,
+                v.note,
+            ]
+        )
+    return rows
+
+
+@router.get("/indicators/{code}/data.csv")
+def indicator_csv(ctx: Annotated[Ctx, READ_PUBLISHED], code: str) -> Response:
+    detail = indicator_for(ctx, code)
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(_rows(detail))
+    return Response(
+        "\ufeff" + buffer.getvalue(),  # BOM: Excel opens UTF-8 Chinese correctly
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{code}.csv"'},
+    )
+
+
+@router.get("/indicators/{code}/data.xlsx")
+def indicator_xlsx(ctx: Annotated[Ctx, READ_PUBLISHED], code: str) -> Response:
+    detail = indicator_for(ctx, code)
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = code
+    for row in _rows(detail):
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return Response(
+        buffer.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{code}.xlsx"'},
+    )
+
+
+@router.get("/alerts")
+def alerts_page(ctx: Annotated[Ctx, READ_INTERNAL]) -> Response:
+    return page(ctx, "alerts.html", alerts=alerts_for(ctx), overview=overview_for(ctx))
+
+
+# API --------------------------------------------------------------------------------------------
+
+
+@router.get("/api/v1/overview", response_model=Overview, tags=["dashboard"])
+def api_overview(ctx: Annotated[Ctx, READ_PUBLISHED]) -> Overview:
+    """Core share of GDP against its target, value added by category, the indicator cards the
+    reader may see and a status summary per policy pillar."""
+    return overview_for(ctx)
+
+
+@router.get("/api/v1/districts", response_model=Districts, tags=["dashboard"])
+def api_districts(ctx: Annotated[Ctx, READ_INTERNAL], year: int | None = None) -> Districts:
+    """Core-industry accounts of the city and each county-level unit for a year (万元, %)."""
+    return districts_for(ctx, year)
+
+
+@router.get("/api/v1/districts/{code}", response_model=DistrictRow, tags=["dashboard"])
+def api_district(
+    ctx: Annotated[Ctx, READ_INTERNAL], code: str, year: int | None = None
+) -> DistrictRow:
+    return _district(ctx, districts_for(ctx, year), code)
+
+
+@router.get("/api/v1/indicators/{code}", response_model=IndicatorDetail, tags=["dashboard"])
+def api_indicator(ctx: Annotated[Ctx, READ_PUBLISHED], code: str) -> IndicatorDetail:
+    """An indicator's status, series, every vintage and its metadata."""
+    return indicator_for(ctx, code)
+
+
+@router.get("/api/v1/alerts", response_model=list[AlertOut], tags=["dashboard"])
+def api_alerts(ctx: Annotated[Ctx, READ_INTERNAL]) -> list[AlertOut]:
+    """Lagging indicators and why."""
+    return alerts_for(ctx)
+
+
+__all__ = ["may_read_indicator", "router"]

@@ -1,0 +1,416 @@
+"""What the dashboard pages show, as API models: a page renders exactly what its API returns.
+
+Figures come from the store's accounts and progress report; nothing here computes a statistic of
+its own. Results are cached until the data change (``ResultCache``) and then filtered for the
+reader: a card whose indicator the reader may not see is left out, never blanked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from demonitor.core.periods import Period
+from demonitor.core.permissions import Action, Kind, Level, Principal, Resource, decide
+from demonitor.reference.digital_economy import load_edition
+from demonitor.reference.policy import load_targets, load_tasks
+from demonitor.store.accounts import CORE_CATEGORIES, RegionAccount, region_accounts
+from demonitor.store.models import Indicator, Observation, Region, Target
+from demonitor.store.monitoring import (
+    IndicatorProgress,
+    alerts,
+    city_code,
+    indicator_series,
+    progress_report,
+)
+
+PILLAR_OF_GENERAL_TARGETS = "总"  # DE01 and the other 总体目标 tied to no key task
+# Where each county-level unit of Taizhou sits on the tile map (column, row; north at the top):
+# 兴化 in the north, 海陵 and 姜堰 in the middle, 高港, 泰兴 and 靖江 along the Yangtze.
+TILE_POSITIONS = {
+    "321281": (1, 0),
+    "321202": (1, 1),
+    "321204": (2, 1),
+    "321203": (0, 2),
+    "321283": (1, 2),
+    "321282": (2, 3),
+}
+
+
+class Card(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    unit: str
+    kind: str
+    level: str
+    pillar: str
+    target: float
+    comparator: str
+    target_year: int
+    wording_zh: str
+    value: float | None
+    period: str
+    status: str
+    time_elapsed: float | None  # 序时进度, fraction of the time from base year to target year
+    completion: float | None  # CS: fraction of the way from base value to target
+    ratio: float | None  # Statistics Canada R
+    projected: float | None  # linear projection at the target year
+    trend: str | None  # up | down | flat, from the previous value
+    method: str
+
+
+class PillarSummary(BaseModel):
+    number: str
+    name_zh: str
+    indicators: list[str]
+    counts: dict[str, int]
+    lagging: int
+
+
+class SeriesPoint(BaseModel):
+    period: str
+    value: float | None
+
+
+class Category(BaseModel):
+    code: str
+    name_zh: str
+    value_added: float  # 万元
+
+
+class Overview(BaseModel):
+    as_of: str
+    demo: bool
+    share_year: int | None
+    share: float | None
+    share_target: float
+    share_series: list[SeriesPoint]
+    core_value_added: float | None  # 万元
+    categories: list[Category]
+    cards: list[Card]
+    pillars: list[PillarSummary]
+    alerts: int
+
+
+class DistrictRow(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    level: str
+    core_value_added: float  # 万元
+    gdp: float | None  # 万元
+    share: float | None
+    nominal_growth: float | None
+    real_growth: float | None
+    contribution_rate: float | None
+    pull: float | None
+    by_category: dict[str, float]
+    tile: tuple[int, int] | None
+
+
+class Districts(BaseModel):
+    year: int
+    demo: bool
+    city: DistrictRow
+    districts: list[DistrictRow]
+
+
+class Vintage(BaseModel):
+    period: str
+    vintage: int
+    value: float | None
+    recorded_at: dt.datetime
+    recorded_by: str
+    reason: str
+    note: str
+
+
+class IndicatorDetail(BaseModel):
+    card: Card
+    region: str
+    series: list[SeriesPoint]
+    vintages: list[Vintage]
+    owner_zh: str
+    frequency: str
+    source_note: str
+    base_year: int
+    base_value: float | None
+
+
+class AlertOut(BaseModel):
+    code: str
+    name_zh: str
+    reasons_zh: list[str]
+    reasons_en: list[str]
+
+
+def latest_period(session: Session) -> Period:
+    """The newest period with city GDP: what the dashboard is as of."""
+    city = city_code(session)
+    periods = [
+        Period.parse(p)
+        for p in session.scalars(
+            select(Observation.period)
+            .where(Observation.series == "GDP", Observation.region_code == city)
+            .distinct()
+        )
+    ]
+    if not periods:
+        return Period(dt.date.today().year - 1)
+    return max(periods, key=lambda p: (p.end_time, p.frequency == "A"))
+
+
+def latest_year(session: Session) -> int:
+    as_of = latest_period(session)
+    return as_of.year if as_of.frequency == "A" else as_of.year - 1
+
+
+def pillars_of_indicators() -> dict[str, str]:
+    """Indicator → pillar number (一至六) through the key tasks that name it."""
+    pillar: dict[str, str] = {}
+    for task in load_tasks():
+        for code in task.related_targets:
+            pillar.setdefault(code, task.pillar_no)
+    return pillar
+
+
+def _period_label(time: float | None) -> str:
+    if time is None:
+        return "—"
+    if float(time).is_integer():
+        return str(int(time))
+    year = int(time) + 1
+    return f"{year}Q{round((time - int(time)) * 4)}"
+
+
+def _trend(values: dict[float, float]) -> str | None:
+    if len(values) < 2:
+        return None
+    times = sorted(values)
+    last, previous = values[times[-1]], values[times[-2]]
+    if abs(last - previous) < 1e-9:
+        return "flat"
+    return "up" if last > previous else "down"
+
+
+def _card(
+    p: IndicatorProgress, indicator: Indicator, pillar: str, wording: str, trend: str | None
+) -> Card:
+    a = p.assessment
+    return Card(
+        code=p.code,
+        name_zh=p.name_zh,
+        name_en=indicator.name_en,
+        unit=p.unit,
+        kind=p.kind,
+        level=indicator.level,
+        pillar=pillar,
+        target=p.target,
+        comparator=p.comparator,
+        target_year=p.target_year,
+        wording_zh=wording,
+        value=p.current_value,
+        period=_period_label(p.current_year),
+        status=p.category,
+        time_elapsed=a.time_elapsed if a else None,
+        completion=a.current_status if a else None,
+        ratio=a.ratio if a else None,
+        projected=a.projected_linear if a else None,
+        trend=trend,
+        method=p.method,
+    )
+
+
+def compute_cards(session: Session, edition: str, as_of: Period) -> list[Card]:
+    city = city_code(session)
+    report = progress_report(session, edition, as_of, city)
+    indicators = {i.code: i for i in session.scalars(select(Indicator))}
+    targets = {
+        t.indicator_code: t
+        for t in session.scalars(select(Target).where(Target.region_code == city))
+    }
+    pillar = pillars_of_indicators()
+    cards = []
+    for p in report:
+        years = range(p.base_year, as_of.year + 1)
+        history = indicator_series(session, p.code, city, edition, years, as_of)
+        cards.append(
+            _card(
+                p,
+                indicators[p.code],
+                pillar.get(p.code, PILLAR_OF_GENERAL_TARGETS),
+                targets[p.code].wording_zh,
+                _trend(history),
+            )
+        )
+    return cards
+
+
+def compute_overview(session: Session, edition: str, demo: bool) -> Overview:
+    as_of = latest_period(session)
+    year = latest_year(session)
+    city = city_code(session)
+    cards = compute_cards(session, edition, as_of)
+    share_series = []
+    latest_account: RegionAccount | None = None
+    for y in range(year - 4, year + 1):
+        account = region_accounts(session, edition, y, [city])[0]
+        share_series.append(SeriesPoint(period=str(y), value=account.share))
+        latest_account = account
+    de = load_edition(edition)
+    categories = []
+    if latest_account is not None:
+        categories = [
+            Category(
+                code=code,
+                name_zh=de.classes[code].name if code in de.classes else code,
+                value_added=latest_account.by_category.get(code, 0.0),
+            )
+            for code in CORE_CATEGORIES
+        ]
+    share_target = next(t.target for t in load_targets() if t.code == "DE01")
+    return Overview(
+        as_of=str(as_of),
+        demo=demo,
+        share_year=year,
+        share=latest_account.share if latest_account else None,
+        share_target=share_target,
+        share_series=share_series,
+        core_value_added=latest_account.core_value_added if latest_account else None,
+        categories=categories,
+        cards=cards,
+        pillars=summarise_pillars(cards),
+        alerts=0,
+    )
+
+
+def summarise_pillars(cards: list[Card]) -> list[PillarSummary]:
+    names = {task.pillar_no: task.pillar_zh for task in load_tasks()}
+    names[PILLAR_OF_GENERAL_TARGETS] = "总体目标"
+    order = [PILLAR_OF_GENERAL_TARGETS, *dict.fromkeys(t.pillar_no for t in load_tasks())]
+    summaries = []
+    for number in order:
+        members = [c for c in cards if c.pillar == number]
+        counts = Counter(c.status for c in members)
+        summaries.append(
+            PillarSummary(
+                number=number,
+                name_zh=names[number],
+                indicators=[c.code for c in members],
+                counts=dict(counts),
+                lagging=sum(counts[s] for s in ("acceleration_needed", "limited", "deterioration")),
+            )
+        )
+    return summaries
+
+
+def may_read_indicator(principal: Principal, indicator_level: str, region: str) -> bool:
+    resource = Resource(Kind.AGGREGATE, Level(indicator_level), region=region, published=True)
+    return bool(decide(principal, Action.READ, resource))
+
+
+def visible_overview(overview: Overview, principal: Principal, city: str) -> Overview:
+    cards = [c for c in overview.cards if may_read_indicator(principal, c.level, city)]
+    return overview.model_copy(
+        update={
+            "cards": cards,
+            "pillars": summarise_pillars(cards),
+            "alerts": sum(
+                c.status in ("acceleration_needed", "limited", "deterioration") for c in cards
+            ),
+        }
+    )
+
+
+def _district_row(account: RegionAccount, region: Region) -> DistrictRow:
+    c = account.contribution
+    return DistrictRow(
+        code=region.code,
+        name_zh=region.name_zh,
+        name_en=region.name_en,
+        level=region.level,
+        core_value_added=account.core_value_added,
+        gdp=account.gdp,
+        share=account.share,
+        nominal_growth=account.nominal_growth,
+        real_growth=account.real_growth,
+        contribution_rate=c.contribution_rate if c else None,
+        pull=c.pull if c else None,
+        by_category=account.by_category,
+        tile=TILE_POSITIONS.get(region.code),
+    )
+
+
+def compute_districts(session: Session, edition: str, year: int, demo: bool) -> Districts:
+    regions = {r.code: r for r in session.scalars(select(Region))}
+    accounts = region_accounts(session, edition, year)
+    rows = [_district_row(a, regions[a.region]) for a in accounts]
+    city = next(r for r in rows if r.level == "city")
+    return Districts(
+        year=year, demo=demo, city=city, districts=[r for r in rows if r.level != "city"]
+    )
+
+
+def compute_indicator(
+    session: Session, edition: str, code: str, cards: list[Card], region: str
+) -> IndicatorDetail | None:
+    card = next((c for c in cards if c.code == code), None)
+    indicator = session.get(Indicator, code)
+    target = session.scalars(
+        select(Target).where(Target.indicator_code == code, Target.region_code == region)
+    ).first()
+    if card is None or indicator is None or target is None:
+        return None
+    as_of = latest_period(session)
+    values = indicator_series(
+        session, code, region, edition, range(target.base_year - 2, as_of.year + 1), as_of
+    )
+    series = [SeriesPoint(period=_period_label(t), value=v) for t, v in sorted(values.items())]
+    rows = session.scalars(
+        select(Observation)
+        .where(Observation.series == code, Observation.region_code == region)
+        .order_by(Observation.period, Observation.vintage)
+    )
+    vintages = [
+        Vintage(
+            period=o.period,
+            vintage=o.vintage,
+            value=o.value,
+            recorded_at=o.recorded_at,
+            recorded_by=o.recorded_by,
+            reason=o.reason,
+            note=o.note,
+        )
+        for o in rows
+    ]
+    note = next((t.note for t in load_targets() if t.code == code), "")
+    return IndicatorDetail(
+        card=card,
+        region=region,
+        series=series,
+        vintages=vintages,
+        owner_zh=indicator.owner_zh,
+        frequency=indicator.frequency,
+        source_note=note,
+        base_year=target.base_year,
+        base_value=values.get(float(target.base_year)),
+    )
+
+
+def compute_alerts(session: Session, edition: str) -> list[AlertOut]:
+    city = city_code(session)
+    report = progress_report(session, edition, latest_period(session), city)
+    return [
+        AlertOut(
+            code=a.code,
+            name_zh=a.name_zh,
+            reasons_zh=list(a.reasons_zh),
+            reasons_en=list(a.reasons_en),
+        )
+        for a in alerts(report)
+    ]
