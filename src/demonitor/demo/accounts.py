@@ -1,0 +1,58 @@
+"""One demo account per role, with published passwords: for the demo database only.
+
+These accounts are not asked to change their password (their passwords are printed by
+``make demo`` for anyone trying the platform); accounts made with ``demonitor user add`` are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from demonitor.core.permissions import Role
+from demonitor.store.users import UserStore
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: Role
+    password: str
+    display_name: str
+    region: str | None = None
+    department: str | None = None
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("admin", Role.ADMIN, "Demo-Guanli-2025", "系统管理员"),
+    DemoAccount("office", Role.OFFICE, "Demo-Shuzi-2025", "市数字经济办"),
+    DemoAccount("statistics", Role.STATISTICS, "Demo-Tongji-2025", "市统计局"),
+    DemoAccount(
+        "industry",
+        Role.DEPARTMENT,
+        "Demo-Gongxin-2025",
+        "市工业和信息化局",
+        department="市工业和信息化局",
+    ),
+    DemoAccount("hailing", Role.DISTRICT, "Demo-Quxian-2025", "海陵区", region="321202"),
+    DemoAccount("jiangyan", Role.DISTRICT, "Demo-Quxian-2025", "姜堰区", region="321204"),
+    DemoAccount("leader", Role.LEADER, "Demo-Lingdao-2025", "领导小组"),
+)
+
+
+def add_demo_accounts(session: Session) -> list[DemoAccount]:
+    """Create the demo accounts that are missing; returns all of them."""
+    store = UserStore(session, "demo")
+    for account in DEMO_ACCOUNTS:
+        if store.get(account.username) is None:
+            store.add(
+                account.username,
+                account.role,
+                display_name=account.display_name,
+                region=account.region,
+                department=account.department,
+                password=account.password,
+                must_change_password=False,
+            )
+    return list(DEMO_ACCOUNTS)

@@ -1,0 +1,164 @@
+"""Identification review (单位认定复核): enterprise microdata, for the statistics bureau only."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
+
+from demonitor.core.permissions import Action, Kind, Level
+from demonitor.reference.digital_economy import load_edition
+from demonitor.store.identification import (
+    QUEUES,
+    ReviewError,
+    decide_case,
+    overrides_rows,
+    review_cases,
+)
+from demonitor.web.guard import Ctx, Denied, needs
+from demonitor.web.render import page
+
+router = APIRouter()
+REVIEW_UNITS = needs(Action.APPROVE, Kind.MICRODATA, Level.INTERNAL)
+READ_UNITS = needs(Action.READ, Kind.MICRODATA, Level.INTERNAL)
+PAGE_SIZE = 50
+
+
+def _edition(ctx: Ctx) -> str:
+    return str(ctx.request.app.state.settings.edition)
+
+
+class CaseOut(BaseModel):
+    credit_code: str
+    name: str
+    region_code: str
+    industry_code: str
+    business_scope: str
+    de_code: str | None
+    status: str
+    method: str
+    evidence: str
+    reason: str
+    vintage: int
+    recorded_by: str
+
+
+class CasesOut(BaseModel):
+    queue: str
+    total: int
+    offset: int
+    cases: list[CaseOut]
+
+
+class DecisionIn(BaseModel):
+    confirm: bool
+    de_code: str | None = None
+    reason: str
+
+
+def _queue(queue: str) -> str:
+    return queue if queue in QUEUES else "candidate"
+
+
+@router.get("/identification")
+def identification_page(
+    ctx: Annotated[Ctx, REVIEW_UNITS], queue: str = "candidate", page_number: int = 1
+) -> Response:
+    queue = _queue(queue)
+    offset = max(page_number - 1, 0) * PAGE_SIZE
+    cases, total = review_cases(ctx.db, _edition(ctx), queue, offset, PAGE_SIZE)
+    edition = load_edition(_edition(ctx))
+    classes = sorted((c.code, c.name) for c in edition.small_classes())
+    return page(
+        ctx,
+        "identification.html",
+        queue=queue,
+        queues=QUEUES,
+        cases=cases,
+        total=total,
+        page_number=max(page_number, 1),
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        classes=classes,
+        class_names=dict(classes),
+        edition_label=edition.label(),
+        error=None,
+    )
+
+
+@router.post("/identification/{credit_code}")
+def identification_decide(
+    ctx: Annotated[Ctx, REVIEW_UNITS],
+    credit_code: str,
+    decision: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+    de_code: Annotated[str, Form()] = "",
+    queue: Annotated[str, Form()] = "candidate",
+) -> Response:
+    try:
+        decide_case(
+            ctx.db,
+            _edition(ctx),
+            credit_code,
+            decision == "confirm",
+            de_code or None,
+            reason,
+            ctx.principal.username,
+        )
+    except ReviewError as problem:
+        raise Denied(400, problem.zh, problem.en) from problem
+    return RedirectResponse(f"/identification?queue={_queue(queue)}", status_code=303)
+
+
+@router.get("/identification/overrides.csv")
+def identification_overrides(ctx: Annotated[Ctx, READ_UNITS]) -> Response:
+    """The standing decisions as the overrides file of ``demonitor classify --overrides``."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["统一社会信用代码", "数字经济分类代码", "理由"])
+    writer.writerows(overrides_rows(ctx.db, _edition(ctx)))
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="overrides.csv"'},
+    )
+
+
+@router.get("/api/v1/identification", response_model=CasesOut, tags=["identification"])
+def api_cases(
+    ctx: Annotated[Ctx, REVIEW_UNITS], queue: str = "candidate", offset: int = 0, limit: int = 50
+) -> CasesOut:
+    """Units awaiting review (``candidate``, ``partial``) or already reviewed (``reviewed``)."""
+    queue = _queue(queue)
+    cases, total = review_cases(ctx.db, _edition(ctx), queue, max(offset, 0), min(limit, 500))
+    return CasesOut(
+        queue=queue,
+        total=total,
+        offset=offset,
+        cases=[CaseOut(**case.__dict__) for case in cases],
+    )
+
+
+@router.post(
+    "/api/v1/identification/{credit_code}", response_model=CaseOut, tags=["identification"]
+)
+def api_decide(ctx: Annotated[Ctx, REVIEW_UNITS], credit_code: str, body: DecisionIn) -> CaseOut:
+    """Confirm (with a 小类 code) or reject a unit; kept as a new classification vintage."""
+    try:
+        decision = decide_case(
+            ctx.db,
+            _edition(ctx),
+            credit_code,
+            body.confirm,
+            body.de_code,
+            body.reason,
+            ctx.principal.username,
+        )
+    except ReviewError as problem:
+        raise Denied(400, problem.zh, problem.en) from problem
+    cases, _ = review_cases(ctx.db, _edition(ctx), "reviewed", 0, 10**9)
+    case = next(c for c in cases if c.credit_code == credit_code and c.vintage == decision.vintage)
+    return CaseOut(**case.__dict__)

@@ -1,0 +1,489 @@
+"""Data submission (填报) by departments and districts, and its review by the office."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
+
+from demonitor.core.permissions import Action, Kind, Level, Resource
+from demonitor.ingest.importer import CellError
+from demonitor.ingest.templates import write_template
+from demonitor.store.models import Region, Submission, SubmissionItem
+from demonitor.store.observations import ObservationStore, SeriesKey
+from demonitor.store.submissions import (
+    STATUS_ZH,
+    Duty,
+    ItemInput,
+    SubmissionError,
+    SubmissionStore,
+    duties,
+    parse_period,
+)
+from demonitor.web.guard import Ctx, Denied, authorize, needs
+from demonitor.web.render import page
+
+router = APIRouter()
+SUBMIT = needs(Action.WRITE, Kind.SUBMISSION)
+REVIEW = needs(Action.APPROVE, Kind.SUBMISSION)
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+def default_period() -> str:
+    """Last year: annual data are collected in the first months of the next."""
+    return str(dt.date.today().year - 1)
+
+
+def _region_of(ctx: Ctx, submission: Submission) -> str | None:
+    return submission.scope if ctx.db.get(Region, submission.scope) is not None else None
+
+
+def _visible(ctx: Ctx, submission: Submission, items: list[SubmissionItem]) -> None:
+    """The submitter, and the office that reviews it; nobody else sees unpublished values."""
+    if submission.owner == ctx.principal.username:
+        return
+    authorize(
+        ctx,
+        Action.READ,
+        Resource(
+            Kind.SUBMISSION,
+            Level.INTERNAL,
+            region=_region_of(ctx, submission),
+            indicator=items[0].indicator_code if items else None,
+            published=False,
+        ),
+    )
+    authorize(ctx, Action.APPROVE, Resource(Kind.SUBMISSION, Level.INTERNAL))
+
+
+def _error(ctx: Ctx, problem: SubmissionError, status: int = 400) -> Denied:
+    return Denied(status, problem.zh, problem.en)
+
+
+def _errors_by_key(
+    inputs: list[ItemInput], errors: list[CellError]
+) -> dict[tuple[str, str], list[CellError]]:
+    """Errors of a form, attached to the row they concern (rows are numbered from 1)."""
+    found: dict[tuple[str, str], list[CellError]] = {}
+    for error in errors:
+        if 1 <= error.row <= len(inputs):
+            item = inputs[error.row - 1]
+            found.setdefault((item.indicator_code, item.region_code), []).append(error)
+    return found
+
+
+def _form_page(
+    ctx: Ctx,
+    submission: Submission,
+    status_code: int = 200,
+    inputs: list[ItemInput] | None = None,
+    errors: list[CellError] | None = None,
+    flash: str | None = None,
+) -> Response:
+    store = SubmissionStore(ctx.db, ctx.principal)
+    owed = duties(ctx.db, ctx.principal, parse_period(submission.period))
+    saved = {(i.indicator_code, i.region_code): i for i in store.items(submission)}
+    typed = {(i.indicator_code, i.region_code): i for i in inputs or []}
+    return page(
+        ctx,
+        "submission.html",
+        status_code,
+        submission=submission,
+        status_zh=STATUS_ZH,
+        duties=owed,
+        saved=saved,
+        typed=typed,
+        errors=errors or [],
+        row_errors=_errors_by_key(inputs or [], errors or []),
+        flash=flash,
+        mine=store.mine(),
+    )
+
+
+@router.get("/submissions")
+def submissions_page(ctx: Annotated[Ctx, SUBMIT], period: str | None = None) -> Response:
+    """What the submitter owes for the period, and its submission to fill in."""
+    try:
+        chosen = parse_period(period or default_period())
+    except SubmissionError as problem:
+        raise _error(ctx, problem) from problem
+    store = SubmissionStore(ctx.db, ctx.principal)
+    submission = store.open_for(chosen)
+    return _form_page(ctx, submission)
+
+
+def _inputs_from_form(form: dict[str, str], owed: list[Duty]) -> list[ItemInput]:
+    inputs = []
+    for duty in owed:
+        key = f"{duty.indicator.code}:{duty.region_code}"
+        inputs.append(
+            ItemInput(
+                duty.indicator.code,
+                duty.region_code,
+                form.get(f"value:{key}", ""),
+                form.get(f"note:{key}", "").strip(),
+            )
+        )
+    return inputs
+
+
+@router.post("/submissions/{submission_id}")
+async def save_submission(
+    ctx: Annotated[Ctx, SUBMIT], request: Request, submission_id: int
+) -> Response:
+    """Save the form as a draft, or save and submit it (button ``action=submit``)."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    store = SubmissionStore(ctx.db, ctx.principal)
+    try:
+        submission = store.get(submission_id)
+        _visible(ctx, submission, store.items(submission))
+        owed = duties(ctx.db, ctx.principal, parse_period(submission.period))
+        inputs = _inputs_from_form(form, owed)
+        errors = store.save(submission, inputs)
+        if errors:
+            ctx.db.rollback()
+            return _form_page(ctx, store.get(submission_id), 400, inputs, errors)
+        if form.get("action") == "submit":
+            store.submit(submission)
+            flash = ctx.t("已提交，等待数字经济办审核。", "Submitted for review by the office.")
+        else:
+            flash = ctx.t("草稿已保存。", "Draft saved.")
+    except SubmissionError as problem:
+        raise _error(ctx, problem) from problem
+    return _form_page(ctx, submission, flash=flash)
+
+
+@router.post("/submissions/{submission_id}/upload")
+def upload_submission(
+    ctx: Annotated[Ctx, SUBMIT], submission_id: int, file: Annotated[UploadFile, File()]
+) -> Response:
+    """Values from the filled Excel template; the whole file is checked before anything is kept."""
+    store = SubmissionStore(ctx.db, ctx.principal)
+    try:
+        submission = store.get(submission_id)
+        _visible(ctx, submission, store.items(submission))
+        name = Path(file.filename or "upload.xlsx").name
+        data = file.file.read(MAX_UPLOAD_BYTES + 1)
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise SubmissionError("文件超过5MB", "the file is larger than 5 MB")
+        if Path(name).suffix.lower() not in (".xlsx", ".csv"):
+            raise SubmissionError("请上传.xlsx或.csv文件", "upload an .xlsx or .csv file")
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / name
+            path.write_bytes(data)
+            errors = store.upload(submission, path)
+        if errors:
+            ctx.db.rollback()
+            return _form_page(ctx, store.get(submission_id), 400, errors=errors)
+    except SubmissionError as problem:
+        raise _error(ctx, problem) from problem
+    return _form_page(
+        ctx, submission, flash=ctx.t("文件已导入草稿。", "File loaded into the draft.")
+    )
+
+
+@router.get("/submissions/template.xlsx")
+def submission_template(ctx: Annotated[Ctx, SUBMIT]) -> Response:
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_template("observations", Path(folder) / "observations.xlsx", ctx.db)
+        data = path.read_bytes()
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="observations-template.xlsx"'},
+    )
+
+
+@router.get("/submissions/{submission_id}")
+def submission_page(ctx: Annotated[Ctx, SUBMIT], submission_id: int) -> Response:
+    store = SubmissionStore(ctx.db, ctx.principal)
+    try:
+        submission = store.get(submission_id)
+    except SubmissionError as problem:
+        raise _error(ctx, problem, 404) from problem
+    _visible(ctx, submission, store.items(submission))
+    if submission.owner != ctx.principal.username:
+        return RedirectResponse(f"/review/{submission_id}", status_code=303)
+    return _form_page(ctx, submission)
+
+
+# Review -----------------------------------------------------------------------------------------
+
+
+class ReviewLine(BaseModel):
+    indicator_code: str
+    region_code: str
+    value: float | None
+    note: str
+    published: float | None  # the value now published, if any
+    published_vintage: int | None
+    change: float | None
+
+
+def review_lines(ctx: Ctx, submission: Submission) -> list[ReviewLine]:
+    store = ObservationStore(ctx.db, ctx.principal.username)
+    lines = []
+    for item in SubmissionStore(ctx.db, ctx.principal).items(submission):
+        latest = store.latest(SeriesKey(item.indicator_code, item.region_code, submission.period))
+        if latest is not None and item.observation_id == latest.id:
+            # Approved: compare with the vintage it replaced.
+            earlier = [
+                v
+                for v in store.vintages(
+                    SeriesKey(item.indicator_code, item.region_code, submission.period)
+                )
+                if v.vintage < latest.vintage
+            ]
+            latest = earlier[-1] if earlier else None
+        published = latest.value if latest else None
+        lines.append(
+            ReviewLine(
+                indicator_code=item.indicator_code,
+                region_code=item.region_code,
+                value=item.value,
+                note=item.note,
+                published=published,
+                published_vintage=latest.vintage if latest else None,
+                change=(
+                    item.value - published
+                    if item.value is not None and published is not None
+                    else None
+                ),
+            )
+        )
+    return lines
+
+
+@router.get("/review")
+def review_queue(ctx: Annotated[Ctx, REVIEW], status: str = "submitted") -> Response:
+    store = SubmissionStore(ctx.db, ctx.principal)
+    queue = store.queue(status if status in STATUS_ZH else "submitted")
+    lines = {s.id: review_lines(ctx, s) for s in queue}
+    return page(ctx, "review.html", queue=queue, lines=lines, status=status, status_zh=STATUS_ZH)
+
+
+@router.get("/review/{submission_id}")
+def review_page(ctx: Annotated[Ctx, REVIEW], submission_id: int) -> Response:
+    store = SubmissionStore(ctx.db, ctx.principal)
+    try:
+        submission = store.get(submission_id)
+    except SubmissionError as problem:
+        raise _error(ctx, problem, 404) from problem
+    return page(
+        ctx,
+        "review_one.html",
+        submission=submission,
+        lines=review_lines(ctx, submission),
+        status_zh=STATUS_ZH,
+        error=None,
+    )
+
+
+@router.post("/review/{submission_id}/approve")
+def approve_page(ctx: Annotated[Ctx, REVIEW], submission_id: int) -> Response:
+    store = SubmissionStore(ctx.db, ctx.principal)
+    try:
+        store.approve(store.get(submission_id))
+    except SubmissionError as problem:
+        raise _error(ctx, problem) from problem
+    return RedirectResponse(f"/review/{submission_id}", status_code=303)
+
+
+@router.post("/review/{submission_id}/return")
+def return_page(
+    ctx: Annotated[Ctx, REVIEW], submission_id: int, comment: Annotated[str, Form()] = ""
+) -> Response:
+    store = SubmissionStore(ctx.db, ctx.principal)
+    try:
+        submission = store.get(submission_id)
+        store.send_back(submission, comment)
+    except SubmissionError as problem:
+        submission = store.get(submission_id)
+        return page(
+            ctx,
+            "review_one.html",
+            400,
+            submission=submission,
+            lines=review_lines(ctx, submission),
+            status_zh=STATUS_ZH,
+            error=ctx.t(problem.zh, problem.en),
+        )
+    return RedirectResponse(f"/review/{submission_id}", status_code=303)
+
+
+# API --------------------------------------------------------------------------------------------
+
+
+class DutyOut(BaseModel):
+    indicator_code: str
+    name_zh: str
+    unit: str
+    region_code: str
+    due: dt.date
+    published: float | None
+    published_vintage: int | None
+
+
+class ItemIn(BaseModel):
+    indicator_code: str
+    region_code: str
+    value: float | str | None
+    note: str = ""
+
+
+class SubmissionIn(BaseModel):
+    period: str
+    items: list[ItemIn]
+    submit: bool = False
+
+
+class SubmissionOut(BaseModel):
+    id: int
+    period: str
+    owner: str
+    scope: str
+    status: str
+    comment: str
+    lines: list[ReviewLine]
+
+
+class ErrorOut(BaseModel):
+    row: int
+    column: str
+    zh: str
+    en: str
+
+
+def _out(ctx: Ctx, submission: Submission) -> SubmissionOut:
+    return SubmissionOut(
+        id=submission.id,
+        period=submission.period,
+        owner=submission.owner,
+        scope=submission.scope,
+        status=submission.status,
+        comment=submission.comment,
+        lines=review_lines(ctx, submission),
+    )
+
+
+@router.get("/api/v1/duties", response_model=list[DutyOut], tags=["submissions"])
+def api_duties(ctx: Annotated[Ctx, SUBMIT], period: str | None = None) -> list[DutyOut]:
+    """What the caller owes for a period (default: last year), with the published values."""
+    try:
+        chosen = parse_period(period or default_period())
+    except SubmissionError as problem:
+        raise _error(ctx, problem) from problem
+    return [
+        DutyOut(
+            indicator_code=d.indicator.code,
+            name_zh=d.indicator.name_zh,
+            unit=d.indicator.unit,
+            region_code=d.region_code,
+            due=d.due,
+            published=d.published,
+            published_vintage=d.published_vintage,
+        )
+        for d in duties(ctx.db, ctx.principal, chosen)
+    ]
+
+
+@router.get("/api/v1/submissions", response_model=list[SubmissionOut], tags=["submissions"])
+def api_submissions(ctx: Annotated[Ctx, SUBMIT]) -> list[SubmissionOut]:
+    """The caller's own submissions, newest first."""
+    return [_out(ctx, s) for s in SubmissionStore(ctx.db, ctx.principal).mine()]
+
+
+@router.post(
+    "/api/v1/submissions",
+    response_model=SubmissionOut,
+    responses={422: {"model": list[ErrorOut]}},
+    tags=["submissions"],
+)
+def api_submit(ctx: Annotated[Ctx, SUBMIT], body: SubmissionIn) -> Response | SubmissionOut:
+    """Fill (and with ``submit`` send) the caller's submission for a period; all values are
+    checked first, and none is kept when one is wrong (422 with every error)."""
+    store = SubmissionStore(ctx.db, ctx.principal)
+    try:
+        submission = store.open_for(parse_period(body.period))
+        inputs = [
+            ItemInput(
+                i.indicator_code,
+                i.region_code,
+                "" if i.value is None else str(i.value),
+                i.note,
+                row=n,
+            )
+            for n, i in enumerate(body.items, start=1)
+        ]
+        errors = store.save(submission, inputs, "api")
+        if errors:
+            ctx.db.rollback()
+            return JSONResponse(
+                [
+                    ErrorOut(
+                        row=e.row, column=e.column, zh=e.reason_zh, en=e.reason_en
+                    ).model_dump()
+                    for e in errors
+                ],
+                status_code=422,
+            )
+        if body.submit:
+            store.submit(submission)
+    except SubmissionError as problem:
+        raise _error(ctx, problem) from problem
+    return _out(ctx, submission)
+
+
+@router.get(
+    "/api/v1/submissions/{submission_id}", response_model=SubmissionOut, tags=["submissions"]
+)
+def api_submission(ctx: Annotated[Ctx, SUBMIT], submission_id: int) -> SubmissionOut:
+    store = SubmissionStore(ctx.db, ctx.principal)
+    try:
+        submission = store.get(submission_id)
+    except SubmissionError as problem:
+        raise _error(ctx, problem, 404) from problem
+    _visible(ctx, submission, store.items(submission))
+    return _out(ctx, submission)
+
+
+@router.get("/api/v1/review", response_model=list[SubmissionOut], tags=["submissions"])
+def api_review_queue(ctx: Annotated[Ctx, REVIEW]) -> list[SubmissionOut]:
+    """Submissions awaiting review, with the published value and the change of each line."""
+    return [_out(ctx, s) for s in SubmissionStore(ctx.db, ctx.principal).queue()]
+
+
+class ReturnIn(BaseModel):
+    comment: str
+
+
+@router.post(
+    "/api/v1/review/{submission_id}/approve", response_model=SubmissionOut, tags=["submissions"]
+)
+def api_approve(ctx: Annotated[Ctx, REVIEW], submission_id: int) -> SubmissionOut:
+    """Publish every value of the submission as a new vintage."""
+    store = SubmissionStore(ctx.db, ctx.principal)
+    try:
+        submission = store.get(submission_id)
+        store.approve(submission)
+    except SubmissionError as problem:
+        raise _error(ctx, problem) from problem
+    return _out(ctx, submission)
+
+
+@router.post(
+    "/api/v1/review/{submission_id}/return", response_model=SubmissionOut, tags=["submissions"]
+)
+def api_return(ctx: Annotated[Ctx, REVIEW], submission_id: int, body: ReturnIn) -> SubmissionOut:
+    store = SubmissionStore(ctx.db, ctx.principal)
+    try:
+        submission = store.get(submission_id)
+        store.send_back(submission, body.comment)
+    except SubmissionError as problem:
+        raise _error(ctx, problem) from problem
+    return _out(ctx, submission)
