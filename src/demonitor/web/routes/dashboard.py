@@ -17,6 +17,7 @@ from demonitor.web.guard import Ctx, Denied, authorize, needs
 from demonitor.web.render import page
 from demonitor.web.views import (
     AlertOut,
+    Card,
     DistrictRow,
     Districts,
     IndicatorDetail,
@@ -236,6 +237,12 @@ def api_district(
     ctx: Annotated[Ctx, READ_INTERNAL], code: str, year: int | None = None
 ) -> DistrictRow:
     return _district(ctx, districts_for(ctx, year), code)
+
+
+@router.get("/api/v1/indicators", response_model=list[Card], tags=["dashboard"])
+def api_indicators(ctx: Annotated[Ctx, READ_PUBLISHED]) -> list[Card]:
+    """Every indicator the reader may see, with its latest value, target and status."""
+    return overview_for(ctx).cards
 
 
 @router.get("/api/v1/indicators/{code}", response_model=IndicatorDetail, tags=["dashboard"])

@@ -1,0 +1,351 @@
+"""Every route × every role: who gets in, who is refused (401/403, never 200 with data).
+
+The table ``EXPECTED`` below is the specification, written by hand. A route of the app that is
+missing from it, or that declares no permission, fails the test: adding a route means deciding,
+here, who may use it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from demonitor.core.permissions import Role
+from demonitor.demo.accounts import DEMO_ACCOUNTS, add_demo_accounts
+from demonitor.demo.database import build_demo
+from demonitor.store.db import make_engine, session_scope, upgrade
+from demonitor.store.models import Classification
+from demonitor.store.submissions import ItemInput, SubmissionStore
+from demonitor.store.users import UserStore, principal_of
+from demonitor.web.app import create_app
+from demonitor.web.guard import declared_permission
+from demonitor.web.settings import Settings
+
+ROLES = ("public", "admin", "office", "statistics", "department", "district", "leader")
+USER_OF_ROLE = {
+    "admin": "admin",
+    "office": "office",
+    "statistics": "statistics",
+    "department": "industry",
+    "district": "hailing",  # 海陵区; the submission below belongs to 姜堰区
+    "leader": "leader",
+}
+PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
+
+EVERYONE = set(ROLES)
+SIGNED_IN = EVERYONE - {"public"}
+SUBMITTERS = {"admin", "office", "statistics", "department", "district"}
+REVIEWERS = {"admin", "office"}
+MICRODATA = {"admin", "statistics"}
+ADMIN = {"admin"}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request of a route, and the roles that must get through its guard."""
+
+    allowed: set[str]
+    params: tuple[tuple[str, str], ...] = ()
+    body: str = "form"  # form | json | file
+    note: str = ""
+
+
+EXPECTED: dict[tuple[str, str], list[Case]] = {
+    ("GET", "/docs"): [Case(EVERYONE)],
+    ("GET", "/login"): [Case(EVERYONE)],
+    ("POST", "/login"): [Case(EVERYONE, note="answers 401 to a wrong password, for everyone")],
+    ("POST", "/logout"): [Case(EVERYONE)],
+    ("GET", "/lang/{lang}"): [Case(EVERYONE, (("lang", "en"),))],
+    ("GET", "/password"): [Case(SIGNED_IN)],
+    ("POST", "/password"): [Case(SIGNED_IN)],
+    ("GET", "/tokens"): [Case(SIGNED_IN)],
+    ("POST", "/tokens"): [Case(SIGNED_IN)],
+    ("POST", "/tokens/{token_id}/revoke"): [Case(SIGNED_IN, (("token_id", "999999"),))],
+    ("GET", "/api/v1/me"): [Case(SIGNED_IN)],
+    ("GET", "/api/v1/tokens"): [Case(SIGNED_IN)],
+    # The dashboard: the public reads what is 公开 (DE01), signed-in users every aggregate.
+    ("GET", "/"): [Case(EVERYONE)],
+    ("GET", "/indicators"): [Case(EVERYONE)],
+    ("GET", "/indicators/{code}"): [
+        Case(EVERYONE, (("code", "DE01"),)),
+        Case(SIGNED_IN, (("code", "DE05"),), note="内部 level: not for the public"),
+    ],
+    ("GET", "/indicators/{code}/data.csv"): [
+        Case(EVERYONE, (("code", "DE01"),)),
+        Case(SIGNED_IN, (("code", "DE05"),)),
+    ],
+    ("GET", "/indicators/{code}/data.xlsx"): [
+        Case(EVERYONE, (("code", "DE01"),)),
+        Case(SIGNED_IN, (("code", "DE05"),)),
+    ],
+    ("GET", "/api/v1/overview"): [Case(EVERYONE)],
+    ("GET", "/api/v1/indicators"): [Case(EVERYONE)],
+    ("GET", "/api/v1/indicators/{code}"): [
+        Case(EVERYONE, (("code", "DE01"),)),
+        Case(SIGNED_IN, (("code", "DE05"),)),
+    ],
+    ("GET", "/districts"): [Case(SIGNED_IN)],
+    ("GET", "/districts/{code}"): [Case(SIGNED_IN, (("code", "321204"),))],
+    ("GET", "/alerts"): [Case(SIGNED_IN)],
+    ("GET", "/api/v1/districts"): [Case(SIGNED_IN)],
+    ("GET", "/api/v1/districts/{code}"): [Case(SIGNED_IN, (("code", "321204"),))],
+    ("GET", "/api/v1/alerts"): [Case(SIGNED_IN)],
+    # Users and the audit log.
+    ("GET", "/admin/users"): [Case(ADMIN)],
+    ("POST", "/admin/users"): [Case(ADMIN)],
+    ("POST", "/admin/users/{username}/disable"): [Case(ADMIN, (("username", "victim"),))],
+    ("POST", "/admin/users/{username}/enable"): [Case(ADMIN, (("username", "victim"),))],
+    ("POST", "/admin/users/{username}/reset"): [Case(ADMIN, (("username", "victim"),))],
+    ("GET", "/api/v1/users"): [Case(ADMIN)],
+    ("POST", "/api/v1/users"): [Case(ADMIN, body="json")],
+    ("GET", "/audit"): [Case(REVIEWERS)],
+    ("GET", "/api/v1/audit"): [Case(REVIEWERS)],
+    # Submissions: submitters reach their own; another's only the office (to review) and admin.
+    ("GET", "/submissions"): [Case(SUBMITTERS)],
+    ("GET", "/submissions/template.xlsx"): [Case(SUBMITTERS)],
+    ("GET", "/submissions/{submission_id}"): [Case(REVIEWERS, (("submission_id", "{other}"),))],
+    ("POST", "/submissions/{submission_id}"): [Case(REVIEWERS, (("submission_id", "{other}"),))],
+    ("POST", "/submissions/{submission_id}/upload"): [
+        Case(REVIEWERS, (("submission_id", "{other}"),), body="file")
+    ],
+    ("GET", "/api/v1/duties"): [Case(SUBMITTERS)],
+    ("GET", "/api/v1/submissions"): [Case(SUBMITTERS)],
+    ("POST", "/api/v1/submissions"): [Case(SUBMITTERS, body="json")],
+    ("GET", "/api/v1/submissions/{submission_id}"): [
+        Case(REVIEWERS, (("submission_id", "{other}"),))
+    ],
+    ("GET", "/review"): [Case(REVIEWERS)],
+    ("GET", "/review/{submission_id}"): [Case(REVIEWERS, (("submission_id", "{other}"),))],
+    ("POST", "/review/{submission_id}/approve"): [Case(REVIEWERS, (("submission_id", "{other}"),))],
+    ("POST", "/review/{submission_id}/return"): [Case(REVIEWERS, (("submission_id", "{other}"),))],
+    ("GET", "/api/v1/review"): [Case(REVIEWERS)],
+    ("POST", "/api/v1/review/{submission_id}/approve"): [
+        Case(REVIEWERS, (("submission_id", "{other}"),))
+    ],
+    ("POST", "/api/v1/review/{submission_id}/return"): [
+        Case(REVIEWERS, (("submission_id", "{other}"),), body="json")
+    ],
+    # Enterprise microdata: the statistics bureau (and admin) only.
+    ("GET", "/identification"): [Case(MICRODATA)],
+    ("POST", "/identification/{credit_code}"): [Case(MICRODATA, (("credit_code", "{unit}"),))],
+    ("GET", "/identification/overrides.csv"): [Case(MICRODATA)],
+    ("GET", "/api/v1/identification"): [Case(MICRODATA)],
+    ("POST", "/api/v1/identification/{credit_code}"): [
+        Case(MICRODATA, (("credit_code", "{unit}"),), body="json")
+    ],
+}
+
+
+def app_routes(routes: list[Any]) -> Iterator[Any]:
+    for route in routes:
+        if hasattr(route, "original_router"):  # an included router
+            yield from app_routes(route.original_router.routes)
+        else:
+            yield route
+
+
+@dataclass
+class Platform:
+    app: Any
+    other_submission: int
+    unit: str
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Platform:
+    folder = tmp_path_factory.mktemp("routes")
+    url = f"sqlite:///{folder / 'demo.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        build_demo(session, rows=300, seed=7)
+        add_demo_accounts(session)
+        UserStore(session, "test").add("victim", Role.LEADER, password="Another-pass-2025")
+        jiangyan = UserStore(session, "test").get("jiangyan")
+        assert jiangyan is not None
+        store = SubmissionStore(session, principal_of(jiangyan))
+        from demonitor.core.periods import Period
+
+        submission = store.open_for(Period(2024))
+        assert store.save(submission, [ItemInput("DE05", "321204", "70")]) == []
+        store.submit(submission)
+        unit = session.scalars(select(Classification.credit_code).limit(1)).one()
+        other = submission.id
+    engine.dispose()
+    return Platform(create_app(Settings(database_url=url, secret_key="test")), other, unit)
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+def client_for(platform: Platform, role: str) -> tuple[TestClient, str]:
+    client = TestClient(platform.app)
+    token = _csrf(client.get("/login").text)
+    if role != "public":
+        username = USER_OF_ROLE[role]
+        answer = client.post(
+            "/login",
+            data={"username": username, "password": PASSWORDS[username], "csrf_token": token},
+        )
+        assert answer.status_code == 200, answer.text
+        token = _csrf(answer.text)
+    return client, token
+
+
+@pytest.fixture(scope="module")
+def clients(platform: Platform) -> dict[str, tuple[TestClient, str]]:
+    return {role: client_for(platform, role) for role in ROLES}
+
+
+def test_every_route_declares_its_permission(platform: Platform) -> None:
+    undeclared = [
+        f"{sorted(r.methods)} {r.path}"
+        for r in app_routes(platform.app.routes)
+        if isinstance(r, APIRoute) and declared_permission(r) is None
+    ]
+    assert undeclared == []
+
+
+def test_every_route_is_in_the_expected_table(platform: Platform) -> None:
+    served = {
+        (method, r.path)
+        for r in app_routes(platform.app.routes)
+        if isinstance(r, APIRoute)
+        for method in r.methods
+    }
+    assert served - EXPECTED.keys() == set(), "routes without an expectation: add them above"
+    assert EXPECTED.keys() - served == set(), "expectations of routes that no longer exist"
+
+
+def _request(client: TestClient, token: str, method: str, path: str, case: Case) -> Any:
+    if method == "GET":
+        return client.get(path, follow_redirects=False)
+    headers = {"X-CSRF-Token": token}
+    if case.body == "json":
+        return client.post(
+            path,
+            json={
+                "confirm": False,
+                "reason": "matrix",
+                "comment": "matrix",
+                "period": "2024",
+                "items": [],
+                "username": "matrix-user",
+                "role": "leader",
+            },
+            headers=headers,
+            follow_redirects=False,
+        )
+    if case.body == "file":
+        return client.post(
+            path,
+            data={"csrf_token": token},
+            files={"file": ("x.csv", b"indicator_code,region_code,period,value\n", "text/csv")},
+            follow_redirects=False,
+        )
+    return client.post(
+        path,
+        data={
+            "csrf_token": token,
+            "username": "nobody",
+            "password": "wrong-password-1",
+            "name": "matrix",
+            "decision": "reject",
+            "reason": "matrix",
+            "comment": "",
+            "current": "x",
+            "new": "y",
+            "repeat": "y",
+            "role": "leader",
+        },
+        follow_redirects=False,
+    )
+
+
+def _refused(response: Any, method: str, path: str) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    # A page asked for by somebody not signed in sends them to sign in.
+    location = response.headers.get("location", "")
+    return response.status_code == 303 and location.startswith("/login")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_exactly_the_routes_it_may_use(
+    platform: Platform, clients: dict[str, tuple[TestClient, str]], role: str
+) -> None:
+    wrong = []
+    for (method, template), cases in sorted(EXPECTED.items()):
+        if (method, template) == ("POST", "/logout"):
+            client, token = client_for(platform, role)  # signing out must not end the others
+        else:
+            client, token = clients[role]
+        for case in cases:
+            path = template
+            for name, value in case.params:
+                value = value.format(other=platform.other_submission, unit=platform.unit)
+                path = path.replace("{" + name + "}", value)
+            response = _request(client, token, method, path, case)
+            refused = _refused(response, method, path)
+            if (method, template) == ("POST", "/login"):
+                refused = response.status_code != 401  # the form answers, whoever asks
+            expected_refusal = role not in case.allowed
+            if refused != expected_refusal:
+                wrong.append(
+                    f"{method} {path}: {response.status_code} ({'refused' if refused else 'let in'})"
+                )
+            if refused and response.status_code != 303:
+                assert (
+                    "value" not in response.text
+                    or "detail" in response.text
+                    or ("error-reason" in response.text)
+                ), f"{method} {path} refused but answered with data"
+    assert wrong == [], f"{role}: " + "; ".join(wrong)
+
+
+def test_a_refusal_says_why_in_chinese_and_english(
+    clients: dict[str, tuple[TestClient, str]], platform: Platform
+) -> None:
+    client, _ = clients["district"]
+    answer = client.get(f"/api/v1/submissions/{platform.other_submission}")
+    assert answer.status_code == 403
+    assert answer.json() == {
+        "detail": {
+            "zh": "只能查看和填报本区划未发布数据",
+            "en": "a district reads and writes only its own region's unpublished data",
+        }
+    }
+    public, _ = clients["public"]
+    assert public.get("/api/v1/alerts").status_code == 401
+    assert (
+        public.get("/alerts", follow_redirects=False).headers["location"] == "/login?next=/alerts"
+    )
+
+
+def test_the_public_sees_only_cards_of_open_indicators(
+    clients: dict[str, tuple[TestClient, str]],
+) -> None:
+    public, _ = clients["public"]
+    office, _ = clients["office"]
+    public_cards = {c["code"] for c in public.get("/api/v1/overview").json()["cards"]}
+    office_cards = {c["code"] for c in office.get("/api/v1/overview").json()["cards"]}
+    assert public_cards == {"DE01"}
+    assert len(office_cards) == 23
+
+
+def test_the_openapi_document_lists_the_api(clients: dict[str, tuple[TestClient, str]]) -> None:
+    public, _ = clients["public"]
+    paths = public.get("/openapi.json").json()["paths"]
+    assert {"/api/v1/overview", "/api/v1/submissions", "/api/v1/identification"} <= set(paths)
+    assert Path("/docs")  # the Swagger page loads its assets from /static, checked in the browser
