@@ -302,9 +302,8 @@ def test_each_role_gets_exactly_the_routes_it_may_use(
                 refused = response.status_code != 401  # the form answers, whoever asks
             expected_refusal = role not in case.allowed
             if refused != expected_refusal:
-                wrong.append(
-                    f"{method} {path}: {response.status_code} ({'refused' if refused else 'let in'})"
-                )
+                outcome = "refused" if refused else "let in"
+                wrong.append(f"{method} {path}: {response.status_code} ({outcome})")
             if refused and response.status_code != 303:
                 assert (
                     "value" not in response.text
