@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-data
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 DEMO_DB := sqlite:///$(DEMO_DIR)/demonitor.db
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 demo: $(STAMP)
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
@@ -24,6 +26,17 @@ demo: $(STAMP)
 	$(BIN)/demonitor account --period 2025Q2 --region 321200 --database-url $(DEMO_DB)
 	$(BIN)/demonitor progress --as-of 2024Q4 --database-url $(DEMO_DB)
 	$(BIN)/demonitor forecast --series GDP --horizon 4 --database-url $(DEMO_DB)
+	$(BIN)/demonitor serve --database-url $(DEMO_DB) --host $(HOST) --port $(PORT)
+
+# The browser tests drive Debian's Chromium (never a downloaded browser) and need a CJK font for
+# Chinese pages and screenshots. Installed once, as root or through sudo.
+BROWSER_PACKAGES := chromium fonts-wqy-microhei
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(BROWSER_PACKAGES); \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
@@ -32,11 +45,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck browser
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/classify.py
+	$(BIN)/python bench/web_load.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache test-artifacts

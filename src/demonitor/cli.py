@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -30,6 +30,9 @@ from demonitor.reference.digital_economy import (
 from demonitor.reference.gbt4754 import LEVEL_ZH, load_industry_tree
 from demonitor.reference.regions import load_regions
 from demonitor.reference.scope_rules import RULES_VERSION, load_scope_rules
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 app = typer.Typer(
     help="数字经济统计监测平台 / digital-economy monitoring platform", no_args_is_help=True
@@ -913,6 +916,7 @@ def demo(
         return
     from sqlalchemy import func, select
 
+    from demonitor.demo.accounts import add_demo_accounts
     from demonitor.demo.database import build_demo
     from demonitor.store.db import make_engine, session_scope, upgrade
     from demonitor.store.models import Enterprise
@@ -926,6 +930,7 @@ def demo(
                 "演示数据只建在空库中 / the database is not empty; build the demo in a new one"
             )
         summary = build_demo(session, rows=rows, seed=seed)
+        accounts = add_demo_accounts(session)
     console.print(
         f"演示数据库已建立（合成数据）/ demo database built: "
         f"{engine.url.render_as_string(hide_password=True)} — {summary.enterprises} 户企业 "
@@ -933,6 +938,13 @@ def demo(
         f"财务记录 financial rows, {summary.observations} 观测值 observations",
         highlight=False,
     )
+    table = Table(title="演示账号 / demo accounts（每个角色一个 / one per role）")
+    for column in ("角色 role", "用户名 username", "密码 password", "范围 scope"):
+        table.add_column(column)
+    for account in accounts:
+        scope = account.region or account.department or ""
+        table.add_row(account.role.value, account.username, account.password, scope)
+    console.print(table)
 
 
 @demo_app.command("register")
@@ -952,3 +964,353 @@ def demo_register(
         f"已生成演示数据（合成，非真实企业）/ synthetic demo data: {written:,} rows → {output}",
         highlight=False,
     )
+
+
+# --- users, API tokens and the web platform -----------------------------------------------
+
+user_app = typer.Typer(help="用户 / users of the web platform", no_args_is_help=True)
+token_app = typer.Typer(help="API令牌 / API tokens", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+ROLE_HELP = "admin | office | statistics | department | district | leader"
+SHOWN_ONCE = "只显示这一次，首次登录须修改 / shown once, to be changed at first sign-in"
+
+
+def cli_actor() -> str:
+    """Who acts, for the audit log: the operating-system account running the command."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name in a bare container
+        return "cli:unknown"
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="用户名 / username")],
+    role: Annotated[str, typer.Option("--role", help=ROLE_HELP)],
+    region: Annotated[str | None, typer.Option("--region", help="区划代码（区县用户）")] = None,
+    department: Annotated[
+        str | None, typer.Option("--department", help="部门名称（部门用户）")
+    ] = None,
+    indicators: Annotated[
+        str | None,
+        typer.Option("--indicators", help="负责指标，如DE04,DE05（默认按牵头单位）"),
+    ] = None,
+    display_name: Annotated[str, typer.Option("--display-name", help="姓名或单位")] = "",
+    database_url: DatabaseOption = None,
+) -> None:
+    """新增用户并生成初始密码 / add a user with a generated password."""
+    from demonitor.core.permissions import Role
+    from demonitor.store.db import session_scope
+    from demonitor.store.users import UserError, UserStore
+
+    try:
+        chosen = Role(role)
+    except ValueError:
+        raise fail(f"未知角色 / unknown role {role}; choose {ROLE_HELP}") from None
+    codes = [c.strip().upper() for c in indicators.split(",") if c.strip()] if indicators else None
+    try:
+        with session_scope(database(database_url)) as session:
+            user, password = UserStore(session, cli_actor()).add(
+                username,
+                chosen,
+                display_name=display_name,
+                region=region,
+                department=department,
+                indicators=codes,
+            )
+            owned = user.indicators
+    except UserError as error:
+        raise fail(str(error)) from error
+    console.print(f"已新增用户 / user added: {username} ({role})", highlight=False)
+    if owned:
+        console.print(f"负责指标 / owned indicators: {owned}", highlight=False)
+    console.print(f"初始密码 / password ({SHOWN_ONCE}):", highlight=False)
+    console.print(password, markup=False, highlight=False)
+
+
+@user_app.command("disable")
+def user_disable(
+    username: Annotated[str, typer.Argument(help="用户名 / username")],
+    reason: Annotated[str, typer.Option("--reason", help="停用理由（必填）/ why")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """停用用户，立即结束其会话 / disable a user, ending their sessions."""
+    from demonitor.store.db import session_scope
+    from demonitor.store.users import UserError, UserStore
+
+    if not reason.strip():
+        raise fail("须用 --reason 写明停用理由 / give the reason with --reason")
+    try:
+        with session_scope(database(database_url)) as session:
+            UserStore(session, cli_actor()).disable(username, reason.strip())
+    except UserError as error:
+        raise fail(str(error)) from error
+    console.print(f"已停用 / disabled: {username}", highlight=False)
+
+
+@user_app.command("enable")
+def user_enable(
+    username: Annotated[str, typer.Argument(help="用户名 / username")],
+    reason: Annotated[str, typer.Option("--reason", help="理由 / why")] = "",
+    database_url: DatabaseOption = None,
+) -> None:
+    """重新启用用户 / enable a disabled user again."""
+    from demonitor.store.db import session_scope
+    from demonitor.store.users import UserError, UserStore
+
+    try:
+        with session_scope(database(database_url)) as session:
+            UserStore(session, cli_actor()).enable(username, reason.strip())
+    except UserError as error:
+        raise fail(str(error)) from error
+    console.print(f"已启用 / enabled: {username}", highlight=False)
+
+
+@user_app.command("reset")
+def user_reset(
+    username: Annotated[str, typer.Argument(help="用户名 / username")],
+    reason: Annotated[str, typer.Option("--reason", help="理由 / why")] = "",
+    database_url: DatabaseOption = None,
+) -> None:
+    """重置密码并生成新的初始密码 / reset a password to a new generated one."""
+    from demonitor.store.db import session_scope
+    from demonitor.store.users import UserError, UserStore
+
+    try:
+        with session_scope(database(database_url)) as session:
+            _user, password = UserStore(session, cli_actor()).reset(username, reason.strip())
+    except UserError as error:
+        raise fail(str(error)) from error
+    console.print(
+        f"已重置 / reset: {username}; 新密码 / new password ({SHOWN_ONCE}):", highlight=False
+    )
+    console.print(password, markup=False, highlight=False)
+
+
+@user_app.command("list")
+def user_list(database_url: DatabaseOption = None) -> None:
+    """列出用户 / list the users."""
+    from demonitor.store.db import session_scope
+    from demonitor.store.users import UserStore
+
+    table = Table(title="用户 / users")
+    for column in (
+        "用户名 username",
+        "姓名 name",
+        "角色 role",
+        "区划 region",
+        "部门 department",
+        "负责指标 indicators",
+        "状态 status",
+        "须改密码 must change",
+        "最近登录 last sign-in (UTC)",
+    ):
+        table.add_column(column)
+    with session_scope(database(database_url)) as session:
+        for user in UserStore(session, cli_actor()).all():
+            table.add_row(
+                user.username,
+                user.display_name,
+                user.role,
+                user.region_code or "—",
+                user.department or "—",
+                user.indicators or "—",
+                "已停用 disabled" if user.disabled else "正常 active",
+                "是 yes" if user.must_change_password else "否 no",
+                user.last_login_at.strftime("%Y-%m-%d %H:%M") if user.last_login_at else "—",
+            )
+    console.print(table)
+
+
+@token_app.command("create")
+def token_create(
+    username: Annotated[str, typer.Argument(help="令牌所属用户 / owner")],
+    name: Annotated[str, typer.Option("--name", help="令牌名称，如所用的程序 / what it is for")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """为用户创建API令牌（只显示一次）/ create an API token for a user (shown once)."""
+    from demonitor.store.db import session_scope
+    from demonitor.store.users import UserError, UserStore
+
+    try:
+        with session_scope(database(database_url)) as session:
+            store = UserStore(session, cli_actor())
+            owner = store.get(username)
+            if owner is None:
+                raise UserError(f"用户{username}不存在", f"no user {username}")
+            token, secret = store.create_token(owner, name)
+            token_id = token.id
+    except UserError as error:
+        raise fail(str(error)) from error
+    console.print(
+        f"已创建令牌 / token created: id {token_id} for {username}; "
+        "只显示这一次，请立即保存 / shown once, save it now:",
+        highlight=False,
+    )
+    console.print(secret, markup=False, highlight=False)
+
+
+@token_app.command("list")
+def token_list(
+    username: Annotated[str | None, typer.Argument(help="只列此用户的 / only this user's")] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """列出API令牌（不含密文）/ list API tokens (never their secrets)."""
+    from demonitor.store.db import session_scope
+    from demonitor.store.models import User
+    from demonitor.store.users import UserStore
+
+    table = Table(title="API令牌 / API tokens")
+    for column in ("id", "用户 user", "名称 name", "前缀 prefix", "状态 status"):
+        table.add_column(column)
+    with session_scope(database(database_url)) as session:
+        store = UserStore(session, cli_actor())
+        owner = store.get(username) if username else None
+        if username and owner is None:
+            raise fail(f"用户{username}不存在 / no user {username}")
+        for token in store.tokens(owner):
+            holder = session.get(User, token.user_id)
+            table.add_row(
+                str(token.id),
+                holder.username if holder else "?",
+                token.name,
+                f"{token.prefix}…",
+                "已撤销 revoked" if token.revoked_at else "有效 active",
+            )
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="令牌id（见 token list）/ token id")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """撤销API令牌 / revoke an API token."""
+    from demonitor.store.db import session_scope
+    from demonitor.store.users import UserError, UserStore
+
+    try:
+        with session_scope(database(database_url)) as session:
+            UserStore(session, cli_actor()).revoke_token(token_id)
+    except UserError as error:
+        raise fail(str(error)) from error
+    console.print(f"已撤销 / revoked: token {token_id}", highlight=False)
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: assume it is reached over the network
+
+
+# Plain-HTTP cookies on an intranet address, knowingly (see web.settings).
+INSECURE_COOKIES = "DEMONITOR_INSECURE_COOKIES"
+# serve's decision, handed to its uvicorn workers, which are separate processes.
+SERVE_SECURE_COOKIES = "DEMONITOR_SERVE_SECURE_COOKIES"
+
+
+def web_app() -> FastAPI:
+    """The web app of ``serve``, built in each uvicorn worker from the environment serve sets."""
+    import os
+
+    from demonitor.web.app import create_app
+    from demonitor.web.settings import Settings
+
+    decided = os.environ.get(SERVE_SECURE_COOKIES)
+    secure = decided == "1" if decided else os.environ.get(INSECURE_COOKIES) != "1"
+    return create_app(Settings.load(secure_cookies=secure))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="监听地址 / address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
+    database_url: DatabaseOption = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="进程数 / processes")] = 1,
+    secure_cookies: Annotated[
+        bool | None,
+        typer.Option(
+            "--secure-cookies/--no-secure-cookies",
+            help="会话Cookie只经HTTPS传送；默认：非本机地址时开启 / HTTPS-only session cookies; "
+            "default: on unless serving a loopback address",
+        ),
+    ] = None,
+) -> None:
+    """运行网页平台 / run the web platform (pages and /api/v1)."""
+    import os
+
+    import uvicorn
+
+    from demonitor.store.db import database_url as resolve_url
+    from demonitor.web.settings import secret_key
+
+    url = resolve_url(database_url)
+    database(url).dispose()  # refuse here, clearly, rather than in every worker
+    secret_key()  # made once here: workers starting together would race to create it
+    loopback = is_loopback(host)
+    if secure_cookies is None:
+        secure_cookies = not loopback and os.environ.get(INSECURE_COOKIES) != "1"
+    if not secure_cookies and not loopback:
+        errors.print(
+            "[yellow]警告 / warning:[/] 在非本机地址上以普通HTTP发送会话Cookie，"
+            "密码与会话可能被截获；请在HTTPS反向代理之后运行并使用 --secure-cookies / "
+            "session cookies travel without HTTPS beyond this machine: serve behind an HTTPS "
+            "proxy with --secure-cookies",
+            highlight=False,
+        )
+    # Workers are separate processes: they read their settings from the environment.
+    os.environ["DEMONITOR_DATABASE_URL"] = url
+    os.environ[SERVE_SECURE_COOKIES] = "1" if secure_cookies else "0"
+    shown_host = f"[{host}]" if ":" in host else host
+    console.print(
+        f"网页平台 / web platform: http://{shown_host}:{port}/ "
+        f"({'HTTPS-only cookies' if secure_cookies else 'cookies over HTTP'}, "
+        f"{workers} worker{'s' if workers > 1 else ''})",
+        highlight=False,
+    )
+    if secure_cookies:
+        console.print(
+            "会话Cookie只经HTTPS传送：请经HTTPS反向代理访问 / "
+            "cookies are HTTPS-only: reach it through an HTTPS reverse proxy",
+            highlight=False,
+        )
+    print_demo_accounts(url)
+    uvicorn.run("demonitor.cli:web_app", factory=True, host=host, port=port, workers=workers)
+
+
+def print_demo_accounts(url: str) -> None:
+    """On a demo database, the demo accounts that still have their published passwords."""
+    from demonitor.demo.accounts import DEMO_ACCOUNTS
+    from demonitor.store.db import session_scope
+    from demonitor.store.observations import has_demo_data
+    from demonitor.store.users import UserStore
+
+    engine = database(url)
+    with session_scope(engine) as session:
+        if not has_demo_data(session):
+            return
+        store = UserStore(session, "serve")
+        usable = [a for a in DEMO_ACCOUNTS if store.still_has_password(a.username, a.password)]
+    engine.dispose()
+    if not usable:
+        return
+    table = Table(title="演示账号 / demo accounts（合成数据 / synthetic data）")
+    for column in ("角色 role", "用户名 username", "密码 password", "范围 scope"):
+        table.add_column(column)
+    for account in usable:
+        table.add_row(
+            account.role.value,
+            account.username,
+            account.password,
+            account.region or account.department or "",
+        )
+    console.print(table)

@@ -217,6 +217,11 @@ class UserStore:
         user.session_epoch += 1
         audit(self.session, user.username, "change_password", "user", user.username, None, None)
 
+    def still_has_password(self, username: str, password: str) -> bool:
+        """Whether an active account still has this (published demo) password."""
+        user = self.get(username)
+        return user is not None and not user.disabled and _verify(user.password_hash, password)
+
     def sign_in(self, username: str, password: str, now: dt.datetime | None = None) -> SignIn:
         """Check a password; counts failures and locks the account after too many."""
         now = now or utcnow()

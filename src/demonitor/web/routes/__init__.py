@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from demonitor.web.routes import account, dashboard
+from demonitor.web.routes import account, admin, dashboard, identification, submissions
 
-ROUTERS: list[APIRouter] = [account.router, dashboard.router]
+ROUTERS: list[APIRouter] = [
+    account.router,
+    dashboard.router,
+    admin.router,
+    submissions.router,
+    identification.router,
+]
