@@ -1,0 +1,80 @@
+"""What the dashboard shows agrees with the store's own computations and with hand figures."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine
+
+from demonitor.core.permissions import Principal, Role
+from demonitor.demo.database import build_demo
+from demonitor.store.accounts import region_accounts
+from demonitor.store.db import session_scope
+from demonitor.web.charts import districts_charts, overview_charts
+from demonitor.web.i18n import number, points, yi
+from demonitor.web.views import (
+    compute_districts,
+    compute_overview,
+    latest_period,
+    pillars_of_indicators,
+    visible_overview,
+)
+
+EDITION = "nbs-de-2021-reconstructed"
+
+
+def test_officials_read_money_in_yi_yuan_and_differences_in_points() -> None:
+    assert yi(8_297_344.6) == "829.7"  # 万元 → 亿元, one decimal
+    assert yi(None) == "—"
+    assert number(11.5999) == "11.6"
+    assert number(40.0) == "40"
+    assert points(11.6 - 13.5) == "-1.9个百分点"
+    assert points(0.25, "en") == "+0.2 pp"
+
+
+def test_pillars_follow_the_key_tasks_of_the_policy() -> None:
+    pillar = pillars_of_indicators()
+    assert pillar["DE03"] == "一"  # task 1, 关键技术攻关
+    assert pillar["DE05"] == "二"  # task 4, 制造业数字化转型
+    assert pillar["DE01"] == "三"  # tasks 7–9, the core industries
+    assert "DE23" not in pillar  # the 泰 brands: a general target, tied to no task
+
+
+@pytest.fixture
+def demo_engine(engine: Engine) -> Engine:
+    with session_scope(engine) as session:
+        build_demo(session, rows=300, seed=11)
+    return engine
+
+
+def test_the_overview_shows_the_accounts_and_the_progress_report(demo_engine: Engine) -> None:
+    with session_scope(demo_engine) as session:
+        overview = compute_overview(session, EDITION, demo=True)
+        account = region_accounts(session, EDITION, 2024, ["321200"])[0]
+        assert latest_period(session).__str__() == "2025Q2"
+    assert overview.share_year == 2024
+    assert overview.share == pytest.approx(account.share)
+    assert sum(c.value_added for c in overview.categories) == pytest.approx(
+        account.core_value_added
+    )
+    assert len(overview.cards) == 23
+    assert sum(sum(p.counts.values()) for p in overview.pillars) == 23
+    charts = overview_charts(overview, "zh")
+    assert charts["gauge"]["target"] == 13.5
+    assert sum(i["value"] for i in charts["categories"]["items"]) == pytest.approx(
+        account.core_value_added / 10_000, abs=0.05 * len(overview.categories)
+    )
+    public = visible_overview(overview, Principal(Role.PUBLIC), "321200")
+    assert [c.code for c in public.cards] == ["DE01"]
+    assert sum(sum(p.counts.values()) for p in public.pillars) == 1
+
+
+def test_district_rows_add_up_to_the_city(demo_engine: Engine) -> None:
+    with session_scope(demo_engine) as session:
+        data = compute_districts(session, EDITION, 2024, demo=True)
+    assert len(data.districts) == 6
+    assert sum(r.core_value_added for r in data.districts) == pytest.approx(
+        data.city.core_value_added
+    )
+    assert sum(r.gdp or 0 for r in data.districts) == pytest.approx(data.city.gdp, rel=1e-9)
+    tiles = districts_charts(data, "zh")["tiles"]["tiles"]
+    assert {(t["x"], t["y"]) for t in tiles} == {(1, 0), (1, 1), (2, 1), (0, 2), (1, 2), (2, 3)}
