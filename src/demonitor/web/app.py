@@ -3,7 +3,11 @@ the server-rendered pages, both through the one access policy (``guard``)."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections import defaultdict, deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -15,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
 
-from demonitor.store.db import ready_engine
+from demonitor.store.db import ready_engine, session_scope
 from demonitor.web.cache import ResultCache
 from demonitor.web.guard import Ctx, Denied, PasswordChangeRequired, anyone, language
 from demonitor.web.i18n import pick
@@ -41,9 +45,27 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(API) or request.url.path == "/openapi.json"
 
 
+def _warm_up(app: FastAPI) -> None:
+    """Compute the dashboard once at start, so that the first reader does not wait for it."""
+    from demonitor.web.routes.dashboard import full_overview
+
+    try:
+        with session_scope(app.state.engine) as session:
+            full_overview(app.state.cache, session, app.state.settings.edition)
+    except Exception:  # a cold cache is only slower; the request will say what is wrong
+        logging.getLogger(__name__).exception("warming the dashboard cache failed")
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    threading.Thread(target=_warm_up, args=(app,), daemon=True, name="warm-up").start()
+    yield
+
+
 def create_app(settings: Settings) -> FastAPI:
     engine = ready_engine(settings.database_url)
     app = FastAPI(
+        lifespan=_lifespan,
         title="demonitor 数字经济统计监测平台",
         version="1",
         docs_url=None,  # served below from the package, not from a CDN

@@ -83,6 +83,13 @@ class Category(BaseModel):
     value_added: float  # 万元
 
 
+class AlertOut(BaseModel):
+    code: str
+    name_zh: str
+    reasons_zh: list[str]
+    reasons_en: list[str]
+
+
 class Overview(BaseModel):
     as_of: str
     demo: bool
@@ -95,6 +102,7 @@ class Overview(BaseModel):
     cards: list[Card]
     pillars: list[PillarSummary]
     alerts: int
+    alert_list: list[AlertOut]
 
 
 class DistrictRow(BaseModel):
@@ -140,13 +148,6 @@ class IndicatorDetail(BaseModel):
     source_note: str
     base_year: int
     base_value: float | None
-
-
-class AlertOut(BaseModel):
-    code: str
-    name_zh: str
-    reasons_zh: list[str]
-    reasons_en: list[str]
 
 
 def latest_period(session: Session) -> Period:
@@ -226,7 +227,10 @@ def _card(
     )
 
 
-def compute_cards(session: Session, edition: str, as_of: Period) -> list[Card]:
+def compute_cards(
+    session: Session, edition: str, as_of: Period
+) -> tuple[list[Card], list[AlertOut]]:
+    """The indicator cards and the alerts, from one progress report."""
     city = city_code(session)
     report = progress_report(session, edition, as_of, city)
     indicators = {i.code: i for i in session.scalars(select(Indicator))}
@@ -248,14 +252,22 @@ def compute_cards(session: Session, edition: str, as_of: Period) -> list[Card]:
                 _trend(history),
             )
         )
-    return cards
+    return cards, [
+        AlertOut(
+            code=a.code,
+            name_zh=a.name_zh,
+            reasons_zh=list(a.reasons_zh),
+            reasons_en=list(a.reasons_en),
+        )
+        for a in alerts(report)
+    ]
 
 
 def compute_overview(session: Session, edition: str, demo: bool) -> Overview:
     as_of = latest_period(session)
     year = latest_year(session)
     city = city_code(session)
-    cards = compute_cards(session, edition, as_of)
+    cards, found = compute_cards(session, edition, as_of)
     share_series = []
     latest_account: RegionAccount | None = None
     for y in range(year - 4, year + 1):
@@ -285,7 +297,8 @@ def compute_overview(session: Session, edition: str, demo: bool) -> Overview:
         categories=categories,
         cards=cards,
         pillars=summarise_pillars(cards),
-        alerts=0,
+        alerts=len(found),
+        alert_list=found,
     )
 
 
@@ -316,13 +329,14 @@ def may_read_indicator(principal: Principal, indicator_level: str, region: str) 
 
 def visible_overview(overview: Overview, principal: Principal, city: str) -> Overview:
     cards = [c for c in overview.cards if may_read_indicator(principal, c.level, city)]
+    visible = {c.code for c in cards}
+    found = [a for a in overview.alert_list if a.code in visible]
     return overview.model_copy(
         update={
             "cards": cards,
             "pillars": summarise_pillars(cards),
-            "alerts": sum(
-                c.status in ("acceleration_needed", "limited", "deterioration") for c in cards
-            ),
+            "alerts": len(found),
+            "alert_list": found,
         }
     )
 
@@ -400,17 +414,3 @@ def compute_indicator(
         base_year=target.base_year,
         base_value=values.get(float(target.base_year)),
     )
-
-
-def compute_alerts(session: Session, edition: str) -> list[AlertOut]:
-    city = city_code(session)
-    report = progress_report(session, edition, latest_period(session), city)
-    return [
-        AlertOut(
-            code=a.code,
-            name_zh=a.name_zh,
-            reasons_zh=list(a.reasons_zh),
-            reasons_en=list(a.reasons_en),
-        )
-        for a in alerts(report)
-    ]

@@ -9,9 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter
 from fastapi.responses import Response
 from openpyxl import Workbook
+from sqlalchemy.orm import Session
 
 from demonitor.core.permissions import Action, Kind, Level, Resource
 from demonitor.store.observations import has_demo_data
+from demonitor.web.cache import ResultCache
 from demonitor.web.charts import districts_charts, indicator_chart, overview_charts
 from demonitor.web.guard import Ctx, Denied, authorize, needs
 from demonitor.web.render import page
@@ -22,7 +24,6 @@ from demonitor.web.views import (
     Districts,
     IndicatorDetail,
     Overview,
-    compute_alerts,
     compute_districts,
     compute_indicator,
     compute_overview,
@@ -41,8 +42,9 @@ def _edition(ctx: Ctx) -> str:
     return str(ctx.request.app.state.settings.edition)
 
 
-def _cache(ctx: Ctx):  # type: ignore[no-untyped-def]
-    return ctx.request.app.state.cache
+def _cache(ctx: Ctx) -> ResultCache:
+    cache: ResultCache = ctx.request.app.state.cache
+    return cache
 
 
 def _city(ctx: Ctx) -> str:
@@ -51,11 +53,17 @@ def _city(ctx: Ctx) -> str:
     return str(_cache(ctx).get("city", lambda: city_code(ctx.db), ctx.db))
 
 
-def overview_for(ctx: Ctx) -> Overview:
-    def compute() -> Overview:
-        return compute_overview(ctx.db, _edition(ctx), has_demo_data(ctx.db))
+def full_overview(cache: ResultCache, db: Session, edition: str) -> Overview:
+    """The overview of everything, before filtering for a reader; computed once per data version."""
 
-    full: Overview = _cache(ctx).get("overview", compute, ctx.db)
+    def compute() -> Overview:
+        return compute_overview(db, edition, has_demo_data(db))
+
+    return cache.get("overview", compute, db)
+
+
+def overview_for(ctx: Ctx) -> Overview:
+    full = full_overview(_cache(ctx), ctx.db, _edition(ctx))
     return visible_overview(full, ctx.principal, _city(ctx))
 
 
@@ -89,12 +97,7 @@ def indicator_for(ctx: Ctx, code: str) -> IndicatorDetail:
 
 
 def alerts_for(ctx: Ctx) -> list[AlertOut]:
-    def compute() -> list[AlertOut]:
-        return compute_alerts(ctx.db, _edition(ctx))
-
-    found: list[AlertOut] = _cache(ctx).get("alerts", compute, ctx.db)
-    visible = {c.code for c in overview_for(ctx).cards}
-    return [a for a in found if a.code in visible]
+    return overview_for(ctx).alert_list
 
 
 # Pages ------------------------------------------------------------------------------------------
