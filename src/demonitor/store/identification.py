@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from demonitor.core.errors import BilingualError
 from demonitor.reference.digital_economy import load_edition
 from demonitor.store.models import Classification, Enterprise
 from demonitor.store.observations import audit, utcnow
@@ -27,11 +28,8 @@ QUEUES = {
 }
 
 
-class ReviewError(ValueError):
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(f"{zh} / {en}")
-        self.zh = zh
-        self.en = en
+class ReviewError(BilingualError):
+    """Refused; the reason in Chinese and English."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from demonitor.core.errors import BilingualError
 from demonitor.core.periods import Period, PeriodError
 from demonitor.core.permissions import Principal, Role
 from demonitor.ingest.importer import CellError, Importer, ImportResult, parse_number
@@ -36,11 +37,8 @@ STATUSES = ("draft", "submitted", "approved", "returned")
 STATUS_ZH = {"draft": "草稿", "submitted": "待审核", "approved": "已通过", "returned": "已退回"}
 
 
-class SubmissionError(ValueError):
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(f"{zh} / {en}")
-        self.zh = zh
-        self.en = en
+class SubmissionError(BilingualError):
+    """Refused; the reason in Chinese and English."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from demonitor.core.errors import BilingualError
 from demonitor.core.permissions import Principal, Role
 from demonitor.store.models import ApiToken, Indicator, Region, User
 from demonitor.store.observations import audit, utcnow
@@ -30,13 +31,8 @@ TOKEN_PREFIX = "dm_"
 _hasher = PasswordHasher()
 
 
-class UserError(ValueError):
-    """A refused user operation, with its reason in Chinese and English."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(f"{zh} / {en}")
-        self.zh = zh
-        self.en = en
+class UserError(BilingualError):
+    """Refused; the reason in Chinese and English."""
 
 
 @dataclass(frozen=True)

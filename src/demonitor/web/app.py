@@ -23,22 +23,12 @@ from demonitor.store.db import ready_engine, session_scope
 from demonitor.web.cache import ResultCache
 from demonitor.web.guard import Ctx, Denied, PasswordChangeRequired, anyone, language
 from demonitor.web.i18n import pick
+from demonitor.web.middleware import SecurityHeaders
 from demonitor.web.render import TEMPLATES
 from demonitor.web.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
 API = "/api/v1"
-
-# Pages may run only the platform's own scripts and styles: no inline code, no other origin.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-)
-# Swagger UI starts itself with an inline script and styles its widgets inline; the page holds
-# no data of its own.
-DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace(
-    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
-)
 
 
 def _wants_json(request: Request) -> bool:
@@ -92,18 +82,8 @@ def create_app(settings: Settings) -> FastAPI:
         https_only=settings.secure_cookies,
     )
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response: Response = await call_next(request)
-        response.headers["Content-Security-Policy"] = (
-            DOCS_CSP if request.url.path == "/docs" else CSP
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "same-origin"
-        if not request.url.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "no-store"
-        return response
+    # Outermost: headers on every answer, and /static served before the session layer.
+    app.add_middleware(SecurityHeaders, static=StaticFiles(directory=STATIC))
 
     @app.exception_handler(Denied)
     async def denied(request: Request, error: Denied) -> Response:
@@ -164,7 +144,6 @@ def create_app(settings: Settings) -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
 

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from demonitor.store.models import User
 from demonitor.store.users import UserError, UserStore
 from demonitor.web.guard import Ctx, anyone, signed_in
 from demonitor.web.render import page
+from demonitor.web.routes.admin import UserOut, user_out
 
 router = APIRouter()
 
@@ -146,33 +146,11 @@ def revoke_token_page(ctx: Annotated[Ctx, signed_in()], token_id: int) -> Respon
     return RedirectResponse("/tokens", status_code=303)
 
 
-class Me(BaseModel):
-    username: str
-    display_name: str
-    role: str
-    region: str | None
-    department: str | None
-    indicators: list[str]
-    must_change_password: bool
-
-
-def me_of(user: User) -> Me:
-    return Me(
-        username=user.username,
-        display_name=user.display_name,
-        role=user.role,
-        region=user.region_code,
-        department=user.department,
-        indicators=[c for c in user.indicators.split(",") if c],
-        must_change_password=user.must_change_password,
-    )
-
-
-@router.get("/api/v1/me", response_model=Me, tags=["account"])
-def api_me(ctx: Annotated[Ctx, signed_in()]) -> Me:
+@router.get("/api/v1/me", response_model=UserOut, tags=["account"])
+def api_me(ctx: Annotated[Ctx, signed_in()]) -> UserOut:
     """Who the token or session belongs to."""
     assert ctx.user is not None
-    return me_of(ctx.user)
+    return user_out(ctx.user)
 
 
 class TokenOut(BaseModel):

@@ -14,6 +14,7 @@ from demonitor.core.permissions import Action, Kind, Level
 from demonitor.reference.digital_economy import load_edition
 from demonitor.store.identification import (
     QUEUES,
+    ReviewCase,
     ReviewError,
     decide_case,
     overrides_rows,
@@ -32,26 +33,11 @@ def _edition(ctx: Ctx) -> str:
     return str(ctx.request.app.state.settings.edition)
 
 
-class CaseOut(BaseModel):
-    credit_code: str
-    name: str
-    region_code: str
-    industry_code: str
-    business_scope: str
-    de_code: str | None
-    status: str
-    method: str
-    evidence: str
-    reason: str
-    vintage: int
-    recorded_by: str
-
-
 class CasesOut(BaseModel):
     queue: str
     total: int
     offset: int
-    cases: list[CaseOut]
+    cases: list[ReviewCase]
 
 
 class DecisionIn(BaseModel):
@@ -138,14 +124,14 @@ def api_cases(
         queue=queue,
         total=total,
         offset=offset,
-        cases=[CaseOut(**case.__dict__) for case in cases],
+        cases=cases,
     )
 
 
 @router.post(
-    "/api/v1/identification/{credit_code}", response_model=CaseOut, tags=["identification"]
+    "/api/v1/identification/{credit_code}", response_model=ReviewCase, tags=["identification"]
 )
-def api_decide(ctx: Annotated[Ctx, REVIEW_UNITS], credit_code: str, body: DecisionIn) -> CaseOut:
+def api_decide(ctx: Annotated[Ctx, REVIEW_UNITS], credit_code: str, body: DecisionIn) -> ReviewCase:
     """Confirm (with a 小类 code) or reject a unit; kept as a new classification vintage."""
     try:
         decision = decide_case(
@@ -161,4 +147,4 @@ def api_decide(ctx: Annotated[Ctx, REVIEW_UNITS], credit_code: str, body: Decisi
         raise Denied(400, problem.zh, problem.en) from problem
     cases, _ = review_cases(ctx.db, _edition(ctx), "reviewed", 0, 10**9)
     case = next(c for c in cases if c.credit_code == credit_code and c.vintage == decision.vintage)
-    return CaseOut(**case.__dict__)
+    return case
