@@ -82,7 +82,7 @@ def test_a_decision_is_a_new_vintage_that_the_accounts_follow(engine: Engine) ->
             decide_case(session, EDITION, CANDIDATE, True, None, "软件开发为主业", "stats")
         with pytest.raises(ReviewError, match="复核须说明理由"):
             decide_case(session, EDITION, CANDIDATE, True, "030101", " ", "stats")
-        with pytest.raises(ReviewError, match="不是.*的小类代码"):
+        with pytest.raises(ReviewError, match=r"不是.*的小类代码"):
             decide_case(session, EDITION, CANDIDATE, True, "03", "软件开发为主业", "stats")
         confirmed = decide_case(
             session, EDITION, CANDIDATE, True, "030101", "软件开发为主业", "stats"

@@ -112,10 +112,8 @@ EXPECTED: dict[tuple[str, str], list[Case]] = {
     ("GET", "/submissions"): [Case(SUBMITTERS)],
     ("GET", "/submissions/template.xlsx"): [Case(SUBMITTERS)],
     ("GET", "/submissions/{submission_id}"): [Case(REVIEWERS, (("submission_id", "{other}"),))],
-    ("POST", "/submissions/{submission_id}"): [Case(REVIEWERS, (("submission_id", "{other}"),))],
-    ("POST", "/submissions/{submission_id}/upload"): [
-        Case(REVIEWERS, (("submission_id", "{other}"),), body="file")
-    ],
+    ("POST", "/submissions"): [Case(SUBMITTERS, note="each acts on its own submission")],
+    ("POST", "/submissions/upload"): [Case(SUBMITTERS, body="file")],
     ("GET", "/api/v1/duties"): [Case(SUBMITTERS)],
     ("GET", "/api/v1/submissions"): [Case(SUBMITTERS)],
     ("POST", "/api/v1/submissions"): [Case(SUBMITTERS, body="json")],
@@ -250,7 +248,7 @@ def _request(client: TestClient, token: str, method: str, path: str, case: Case)
     if case.body == "file":
         return client.post(
             path,
-            data={"csrf_token": token},
+            data={"csrf_token": token, "period": "2024"},
             files={"file": ("x.csv", b"indicator_code,region_code,period,value\n", "text/csv")},
             follow_redirects=False,
         )
@@ -268,6 +266,7 @@ def _request(client: TestClient, token: str, method: str, path: str, case: Case)
             "new": "y",
             "repeat": "y",
             "role": "leader",
+            "period": "2019",
         },
         follow_redirects=False,
     )

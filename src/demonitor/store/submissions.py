@@ -130,6 +130,8 @@ class SubmissionStore:
         return submission
 
     def items(self, submission: Submission) -> list[SubmissionItem]:
+        if submission.id is None:
+            return []
         return list(
             self.session.scalars(
                 select(SubmissionItem)
@@ -154,16 +156,27 @@ class SubmissionStore:
             )
         )
 
-    def open_for(self, period: Period) -> Submission:
-        """This submitter's editable submission for the period, created when there is none."""
-        code = ensure_period(self.session, str(period))
-        existing = self.session.scalars(
+    def find_open(self, period: Period) -> Submission | None:
+        """This submitter's submission of the period still in the workflow, if any."""
+        return self.session.scalars(
             select(Submission).where(
                 Submission.owner == self.principal.username,
-                Submission.period == code,
+                Submission.period == str(period),
                 Submission.status.in_(("draft", "returned", "submitted")),
             )
         ).first()
+
+    def unsaved(self, period: Period) -> Submission:
+        """A new draft to show in a form; nothing is written until it is saved."""
+        return Submission(
+            period=str(period), owner=self.principal.username, scope=scope_of(self.principal),
+            status="draft", comment="",
+        )  # fmt: skip
+
+    def open_for(self, period: Period) -> Submission:
+        """This submitter's editable submission for the period, created when there is none."""
+        code = ensure_period(self.session, str(period))
+        existing = self.find_open(Period.parse(code))
         if existing is not None:
             return existing
         submission = Submission(

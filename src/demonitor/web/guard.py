@@ -138,7 +138,9 @@ async def _form_csrf(request: Request) -> str | None:
 
 def context(
     request: Request,
-    db: Annotated[Session, Depends(_db)],
+    # "function": commit before the answer leaves, so a browser following a redirect sees the
+    # write, and a failed commit is an error page rather than a silent loss.
+    db: Annotated[Session, Depends(_db, scope="function")],
     form_csrf: Annotated[str | None, Depends(_form_csrf)],
 ) -> Ctx:
     request.state.form_csrf = form_csrf

@@ -11,6 +11,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
+from demonitor.core.periods import Period
 from demonitor.core.permissions import Action, Kind, Level, Resource
 from demonitor.ingest.importer import CellError
 from demonitor.ingest.templates import write_template
@@ -113,8 +114,8 @@ def submissions_page(ctx: Annotated[Ctx, SUBMIT], period: str | None = None) -> 
     except SubmissionError as problem:
         raise _error(ctx, problem) from problem
     store = SubmissionStore(ctx.db, ctx.principal)
-    submission = store.open_for(chosen)
-    return _form_page(ctx, submission)
+    # Looking writes nothing: the draft is created by its first save.
+    return _form_page(ctx, store.find_open(chosen) or store.unsaved(chosen))
 
 
 def _inputs_from_form(form: dict[str, str], owed: list[Duty]) -> list[ItemInput]:
@@ -132,22 +133,28 @@ def _inputs_from_form(form: dict[str, str], owed: list[Duty]) -> list[ItemInput]
     return inputs
 
 
-@router.post("/submissions/{submission_id}")
-async def save_submission(
-    ctx: Annotated[Ctx, SUBMIT], request: Request, submission_id: int
-) -> Response:
-    """Save the form as a draft, or save and submit it (button ``action=submit``)."""
+def _period_of_form(form: dict[str, str]) -> Period:
+    return parse_period(form.get("period", ""))
+
+
+def _after_refusal(ctx: Ctx, store: SubmissionStore, period: Period) -> Submission:
+    """What the form shows once a refused save is rolled back (a new draft is gone again)."""
+    ctx.db.rollback()
+    return store.find_open(period) or store.unsaved(period)
+
+
+@router.post("/submissions")
+async def save_submission(ctx: Annotated[Ctx, SUBMIT], request: Request) -> Response:
+    """Save the form of a period as a draft, or save and submit it (button ``action=submit``)."""
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     store = SubmissionStore(ctx.db, ctx.principal)
     try:
-        submission = store.get(submission_id)
-        _visible(ctx, submission, store.items(submission))
-        owed = duties(ctx.db, ctx.principal, parse_period(submission.period))
-        inputs = _inputs_from_form(form, owed)
+        period = _period_of_form(form)
+        submission = store.open_for(period)
+        inputs = _inputs_from_form(form, duties(ctx.db, ctx.principal, period))
         errors = store.save(submission, inputs)
         if errors:
-            ctx.db.rollback()
-            return _form_page(ctx, store.get(submission_id), 400, inputs, errors)
+            return _form_page(ctx, _after_refusal(ctx, store, period), 400, inputs, errors)
         if form.get("action") == "submit":
             store.submit(submission)
             flash = ctx.t("已提交，等待数字经济办审核。", "Submitted for review by the office.")
@@ -158,28 +165,29 @@ async def save_submission(
     return _form_page(ctx, submission, flash=flash)
 
 
-@router.post("/submissions/{submission_id}/upload")
+@router.post("/submissions/upload")
 def upload_submission(
-    ctx: Annotated[Ctx, SUBMIT], submission_id: int, file: Annotated[UploadFile, File()]
+    ctx: Annotated[Ctx, SUBMIT],
+    period: Annotated[str, Form()],
+    file: Annotated[UploadFile, File()],
 ) -> Response:
     """Values from the filled Excel template; the whole file is checked before anything is kept."""
     store = SubmissionStore(ctx.db, ctx.principal)
     try:
-        submission = store.get(submission_id)
-        _visible(ctx, submission, store.items(submission))
+        chosen = parse_period(period)
         name = Path(file.filename or "upload.xlsx").name
         data = file.file.read(MAX_UPLOAD_BYTES + 1)
         if len(data) > MAX_UPLOAD_BYTES:
             raise SubmissionError("文件超过5MB", "the file is larger than 5 MB")
         if Path(name).suffix.lower() not in (".xlsx", ".csv"):
             raise SubmissionError("请上传.xlsx或.csv文件", "upload an .xlsx or .csv file")
+        submission = store.open_for(chosen)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / name
             path.write_bytes(data)
             errors = store.upload(submission, path)
         if errors:
-            ctx.db.rollback()
-            return _form_page(ctx, store.get(submission_id), 400, errors=errors)
+            return _form_page(ctx, _after_refusal(ctx, store, chosen), 400, errors=errors)
     except SubmissionError as problem:
         raise _error(ctx, problem) from problem
     return _form_page(
