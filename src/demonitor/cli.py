@@ -1244,6 +1244,9 @@ def serve(
             "default: on unless serving a loopback address",
         ),
     ] = None,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="逐请求日志 / log every request")
+    ] = True,
 ) -> None:
     """运行网页平台 / run the web platform (pages and /api/v1)."""
     import os
@@ -1284,7 +1287,16 @@ def serve(
             highlight=False,
         )
     print_demo_accounts(url)
-    uvicorn.run("demonitor.cli:web_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(
+        "demonitor.cli:web_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+        # A worker recomputing the dashboard after a change is busy for seconds, not hung.
+        timeout_worker_healthcheck=30,
+    )
 
 
 def print_demo_accounts(url: str) -> None:

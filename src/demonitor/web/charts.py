@@ -34,14 +34,15 @@ def overview_charts(overview: Overview, lang: str) -> dict[str, Any]:
             ],
             "target": {
                 "value": overview.share_target,
-                "label": pick(lang, "2025年目标13.5%左右", "2025 target ≈13.5%"),
+                "label": pick(lang, "2025年目标（左右）", "2025 target (approx.)"),
             },
             "projection": None,
             "unit": "%",
         },
         "categories": {
             "items": [
-                {"name": c.name_zh, "value": _yi(c.value_added)} for c in overview.categories
+                {"name": pick(lang, c.name_zh, c.name_en), "value": _yi(c.value_added)}
+                for c in overview.categories
             ],
             "unit": pick(lang, "亿元", "100m yuan"),
         },

@@ -6,6 +6,7 @@ its English sits beside it, with no catalogue to drift out of step.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 LANGUAGES = ("zh", "en")
@@ -46,3 +47,15 @@ STATUS_EN = {
     "deterioration": "deterioration",
     "no_data": "no data",
 }
+
+
+# Taizhou reads 北京时间 (UTC+8, no daylight saving); the database keeps UTC.
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "UTC+8")
+
+
+def in_china_time(moment: dt.datetime | None, seconds: bool = True) -> str:
+    if moment is None:
+        return "—"
+    if moment.tzinfo is None:  # SQLite gives back naive datetimes; they were stored as UTC
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else ""))

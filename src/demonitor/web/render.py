@@ -10,12 +10,13 @@ from fastapi.templating import Jinja2Templates
 
 from demonitor.store.observations import has_demo_data
 from demonitor.web.guard import Ctx
-from demonitor.web.i18n import STATUS_EN, number, points, yi
+from demonitor.web.i18n import STATUS_EN, in_china_time, number, points, yi
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["yi"] = yi
 TEMPLATES.env.filters["num"] = number
 TEMPLATES.env.filters["points"] = points
+TEMPLATES.env.filters["china_time"] = in_china_time
 
 
 def status_label(ctx: Ctx, category: str) -> str:

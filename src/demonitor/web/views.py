@@ -64,9 +64,30 @@ class Card(BaseModel):
     method: str
 
 
+# The policy's six areas of key tasks (二、重点任务) in English, for the English pages.
+PILLAR_EN = {
+    "总": "General targets",
+    "一": "Innovation: a digital technology innovation system",
+    "二": "Integration: digital transformation of industry",
+    "三": "Core growth: developing the digital industries",
+    "四": "Reform: digital government",
+    "五": "Foundations: digital infrastructure",
+    "六": "Data: circulation of data as a factor of production",
+}
+# The five 大类 of the NBS 2021 classification in English (NBS's own English titles).
+CATEGORY_EN = {
+    "01": "Digital product manufacturing",
+    "02": "Digital product services",
+    "03": "Digital technology application",
+    "04": "Digital factor-driven industries",
+    "05": "Digital efficiency improvement",
+}
+
+
 class PillarSummary(BaseModel):
     number: str
     name_zh: str
+    name_en: str
     indicators: list[str]
     counts: dict[str, int]
     lagging: int
@@ -80,6 +101,7 @@ class SeriesPoint(BaseModel):
 class Category(BaseModel):
     code: str
     name_zh: str
+    name_en: str
     value_added: float  # 万元
 
 
@@ -281,6 +303,7 @@ def compute_overview(session: Session, edition: str, demo: bool) -> Overview:
             Category(
                 code=code,
                 name_zh=de.classes[code].name if code in de.classes else code,
+                name_en=CATEGORY_EN.get(code, code),
                 value_added=latest_account.by_category.get(code, 0.0),
             )
             for code in CORE_CATEGORIES
@@ -314,6 +337,7 @@ def summarise_pillars(cards: list[Card]) -> list[PillarSummary]:
             PillarSummary(
                 number=number,
                 name_zh=names[number],
+                name_en=PILLAR_EN.get(number, names[number]),
                 indicators=[c.code for c in members],
                 counts=dict(counts),
                 lagging=sum(counts[s] for s in ("acceleration_needed", "limited", "deterioration")),

@@ -24,14 +24,13 @@ from demonitor.core.permissions import Action, Kind, Role
 from demonitor.store.models import AuditEntry, Region, User
 from demonitor.store.users import UserError, UserStore
 from demonitor.web.guard import Ctx, needs
+from demonitor.web.i18n import CHINA_TIME, in_china_time
 from demonitor.web.render import page
 
 router = APIRouter()
 
 PER_PAGE = 100
-# The log is read in Taizhou, so times are shown and filtered in 北京时间 (UTC+8, no daylight
-# saving); the database keeps UTC.
-CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "UTC+8")
+# The log is read in Taizhou: times are shown and filtered in 北京时间 (CHINA_TIME).
 
 ROLE_NAMES: dict[Role, tuple[str, str]] = {
     Role.ADMIN: ("管理员", "administrator"),
@@ -49,12 +48,6 @@ AuditReader = Annotated[Ctx, needs(Action.READ, Kind.AUDIT)]
 def _utc(moment: dt.datetime) -> dt.datetime:
     """SQLite gives back naive datetimes; they were stored as UTC."""
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
-
-
-def in_china_time(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return "—"
-    return _utc(moment).astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _codes(text: str) -> list[str] | None:
