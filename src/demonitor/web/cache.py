@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from demonitor.store.models import AuditEntry
@@ -20,11 +20,19 @@ T = TypeVar("T")
 
 
 def data_version(session: Session) -> int:
-    return int(session.scalar(select(func.max(AuditEntry.id))) or 0)
+    """The highest audit id, read once per session until the session writes something."""
+    if "data_version" not in session.info:
+        session.info["data_version"] = int(session.scalar(select(func.max(AuditEntry.id))) or 0)
+    return int(session.info["data_version"])
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_version(session: Session, _context: object) -> None:
+    session.info.pop("data_version", None)
 
 
 class ResultCache:
-    def __init__(self, max_entries: int = 256) -> None:
+    def __init__(self, max_entries: int = 4096) -> None:
         self._entries: dict[str, tuple[int, Any]] = {}
         self._lock = threading.Lock()
         self._computing: dict[str, threading.Lock] = {}

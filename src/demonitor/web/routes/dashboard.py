@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 from openpyxl import Workbook
+from pydantic import BaseModel, RootModel
 from sqlalchemy.orm import Session
 
 from demonitor.core.permissions import Action, Kind, Level, Resource
@@ -63,8 +65,24 @@ def full_overview(cache: ResultCache, db: Session, edition: str) -> Overview:
 
 
 def overview_for(ctx: Ctx) -> Overview:
-    full = full_overview(_cache(ctx), ctx.db, _edition(ctx))
-    return visible_overview(full, ctx.principal, _city(ctx))
+    # What a reader sees depends on the role only (levels and publication, never the region).
+    def visible() -> Overview:
+        full = full_overview(_cache(ctx), ctx.db, _edition(ctx))
+        return visible_overview(full, ctx.principal, _city(ctx))
+
+    result: Overview = _cache(ctx).get(f"overview:{ctx.principal.role}", visible, ctx.db)
+    return result
+
+
+def as_json(ctx: Ctx, key: str, model: Callable[[], BaseModel]) -> Response:
+    """The JSON of a model, serialised once per data version and role (after the access checks
+    the caller has made)."""
+
+    def serialise() -> bytes:
+        return model().model_dump_json().encode()
+
+    body: bytes = _cache(ctx).get(f"json:{key}:{ctx.principal.role}", serialise, ctx.db)
+    return Response(body, media_type="application/json")
 
 
 def districts_for(ctx: Ctx, year: int | None) -> Districts:
@@ -223,16 +241,17 @@ def alerts_page(ctx: Annotated[Ctx, READ_INTERNAL]) -> Response:
 
 
 @router.get("/api/v1/overview", response_model=Overview, tags=["dashboard"])
-def api_overview(ctx: Annotated[Ctx, READ_PUBLISHED]) -> Overview:
+def api_overview(ctx: Annotated[Ctx, READ_PUBLISHED]) -> Response:
     """Core share of GDP against its target, value added by category, the indicator cards the
     reader may see and a status summary per policy pillar."""
-    return overview_for(ctx)
+    return as_json(ctx, "overview", lambda: overview_for(ctx))
 
 
 @router.get("/api/v1/districts", response_model=Districts, tags=["dashboard"])
-def api_districts(ctx: Annotated[Ctx, READ_INTERNAL], year: int | None = None) -> Districts:
+def api_districts(ctx: Annotated[Ctx, READ_INTERNAL], year: int | None = None) -> Response:
     """Core-industry accounts of the city and each county-level unit for a year (万元, %)."""
-    return districts_for(ctx, year)
+    data = districts_for(ctx, year)
+    return as_json(ctx, f"districts:{data.year}", lambda: data)
 
 
 @router.get("/api/v1/districts/{code}", response_model=DistrictRow, tags=["dashboard"])
@@ -249,15 +268,20 @@ def api_indicators(ctx: Annotated[Ctx, READ_PUBLISHED]) -> list[Card]:
 
 
 @router.get("/api/v1/indicators/{code}", response_model=IndicatorDetail, tags=["dashboard"])
-def api_indicator(ctx: Annotated[Ctx, READ_PUBLISHED], code: str) -> IndicatorDetail:
+def api_indicator(ctx: Annotated[Ctx, READ_PUBLISHED], code: str) -> Response:
     """An indicator's status, series, every vintage and its metadata."""
-    return indicator_for(ctx, code)
+    detail = indicator_for(ctx, code)  # checks the reader may see it
+    return as_json(ctx, f"indicator:{code}", lambda: detail)
+
+
+class AlertList(RootModel[list[AlertOut]]):
+    pass
 
 
 @router.get("/api/v1/alerts", response_model=list[AlertOut], tags=["dashboard"])
-def api_alerts(ctx: Annotated[Ctx, READ_INTERNAL]) -> list[AlertOut]:
+def api_alerts(ctx: Annotated[Ctx, READ_INTERNAL]) -> Response:
     """Lagging indicators and why."""
-    return alerts_for(ctx)
+    return as_json(ctx, "alerts", lambda: AlertList(alerts_for(ctx)))
 
 
 __all__ = ["may_read_indicator", "router"]

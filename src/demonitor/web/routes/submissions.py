@@ -101,6 +101,8 @@ def _form_page(
         typed=typed,
         errors=errors or [],
         row_errors=_errors_by_key(inputs or [], errors or []),
+        # Errors of the web form name the indicator; those of an uploaded file, its row.
+        row_labels={n: i.indicator_code for n, i in enumerate(inputs or [], start=1)},
         flash=flash,
         mine=store.mine(),
     )
