@@ -45,6 +45,7 @@ def overview_charts(overview: Overview, lang: str) -> dict[str, Any]:
                 for c in overview.categories
             ],
             "unit": pick(lang, "亿元", "100m yuan"),
+            "total": _yi(overview.core_value_added),
         },
     }
 

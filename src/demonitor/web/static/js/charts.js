@@ -381,7 +381,10 @@
     const unit = d.unit || '';
     const items = (d.items || []).filter(function (it) { return isNum(it.value) && it.value > 0; });
     if (!items.length) return messageOption(T.noData);
-    const total = items.reduce(function (a, it) { return a + it.value; }, 0);
+    // The exact total when given: rounded parts need not add up to it.
+    const total = typeof d.total === 'number'
+      ? d.total
+      : items.reduce(function (a, it) { return a + it.value; }, 0);
     const detail = function (p) {
       return withUnit(p.value, unit) + ' (' + fmt1.format(p.percent) + '%)';
     };
