@@ -78,3 +78,21 @@ def test_district_rows_add_up_to_the_city(demo_engine: Engine) -> None:
     assert sum(r.gdp or 0 for r in data.districts) == pytest.approx(data.city.gdp, rel=1e-9)
     tiles = districts_charts(data, "zh")["tiles"]["tiles"]
     assert {(t["x"], t["y"]) for t in tiles} == {(1, 0), (1, 1), (2, 1), (0, 2), (1, 2), (2, 3)}
+
+
+def test_a_districts_page_shows_the_values_it_reported_beside_the_citys(engine: Engine) -> None:
+    from demonitor.store.catalogue import seed_reference
+    from demonitor.store.observations import ObservationStore, SeriesKey
+    from demonitor.web.views import district_indicators
+
+    with session_scope(engine) as session:
+        seed_reference(session, "test")
+        store = ObservationStore(session, "test")
+        store.record(SeriesKey("DE05", "321202", "2023"), 70.0)
+        store.record(SeriesKey("DE05", "321202", "2024"), 72.5)
+        store.record(SeriesKey("DE05", "321200", "2024"), 79.1)
+        shown = {i.code: i for i in district_indicators(session, "321202")}
+    assert (shown["DE05"].period, shown["DE05"].value, shown["DE05"].city_value) == (
+        "2024", 72.5, 79.1,
+    )  # fmt: skip
+    assert (shown["DE04"].period, shown["DE04"].value) == (None, None)

@@ -150,6 +150,25 @@ class Districts(BaseModel):
     districts: list[DistrictRow]
 
 
+class DistrictIndicator(BaseModel):
+    """The latest approved value of an indicator the district reports for itself."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    unit: str
+    period: str | None
+    value: float | None
+    city_value: float | None  # the city's value of the same period, for comparison
+
+
+class DistrictDetail(BaseModel):
+    year: int
+    account: DistrictRow
+    city: DistrictRow
+    indicators: list[DistrictIndicator]
+
+
 class Vintage(BaseModel):
     period: str
     vintage: int
@@ -438,3 +457,46 @@ def compute_indicator(
         base_year=target.base_year,
         base_value=values.get(float(target.base_year)),
     )
+
+
+def district_indicators(session: Session, region: str) -> list[DistrictIndicator]:
+    """The indicators districts report for themselves, latest approved period first found."""
+    from demonitor.store.submissions import DISTRICT_COLLECTED
+
+    city = city_code(session)
+    found = []
+    for code in DISTRICT_COLLECTED:
+        indicator = session.get(Indicator, code)
+        if indicator is None:
+            continue
+        latest = session.scalars(
+            select(Observation)
+            .where(Observation.series == code, Observation.region_code == region)
+            .order_by(Observation.period.desc(), Observation.vintage.desc())
+            .limit(1)
+        ).first()
+        city_value = None
+        if latest is not None:
+            city_row = session.scalars(
+                select(Observation)
+                .where(
+                    Observation.series == code,
+                    Observation.region_code == city,
+                    Observation.period == latest.period,
+                )
+                .order_by(Observation.vintage.desc())
+                .limit(1)
+            ).first()
+            city_value = city_row.value if city_row else None
+        found.append(
+            DistrictIndicator(
+                code=code,
+                name_zh=indicator.name_zh,
+                name_en=indicator.name_en,
+                unit=indicator.unit,
+                period=latest.period if latest else None,
+                value=latest.value if latest else None,
+                city_value=city_value,
+            )
+        )
+    return found

@@ -22,6 +22,8 @@ from demonitor.web.render import page
 from demonitor.web.views import (
     AlertOut,
     Card,
+    DistrictDetail,
+    DistrictIndicator,
     DistrictRow,
     Districts,
     IndicatorDetail,
@@ -29,6 +31,7 @@ from demonitor.web.views import (
     compute_districts,
     compute_indicator,
     compute_overview,
+    district_indicators,
     latest_year,
     may_read_indicator,
     visible_overview,
@@ -143,9 +146,19 @@ def districts_page(ctx: Annotated[Ctx, READ_INTERNAL], year: int | None = None) 
 def district_page(
     ctx: Annotated[Ctx, READ_INTERNAL], code: str, year: int | None = None
 ) -> Response:
+    detail = district_detail(ctx, code, year)
+    return page(ctx, "district.html", detail=detail, row=detail.account, data=detail)
+
+
+def district_detail(ctx: Ctx, code: str, year: int | None) -> DistrictDetail:
     data = districts_for(ctx, year)
     row = _district(ctx, data, code)
-    return page(ctx, "district.html", data=data, row=row)
+
+    def compute() -> list[DistrictIndicator]:
+        return district_indicators(ctx.db, code)
+
+    found: list[DistrictIndicator] = _cache(ctx).get(f"district:{code}", compute, ctx.db)
+    return DistrictDetail(year=data.year, account=row, city=data.city, indicators=found)
 
 
 def _district(ctx: Ctx, data: Districts, code: str) -> DistrictRow:
@@ -254,11 +267,12 @@ def api_districts(ctx: Annotated[Ctx, READ_INTERNAL], year: int | None = None) -
     return as_json(ctx, f"districts:{data.year}", lambda: data)
 
 
-@router.get("/api/v1/districts/{code}", response_model=DistrictRow, tags=["dashboard"])
+@router.get("/api/v1/districts/{code}", response_model=DistrictDetail, tags=["dashboard"])
 def api_district(
     ctx: Annotated[Ctx, READ_INTERNAL], code: str, year: int | None = None
-) -> DistrictRow:
-    return _district(ctx, districts_for(ctx, year), code)
+) -> DistrictDetail:
+    """A county-level unit's accounts and the latest values it reported for itself."""
+    return district_detail(ctx, code, year)
 
 
 @router.get("/api/v1/indicators", response_model=list[Card], tags=["dashboard"])
