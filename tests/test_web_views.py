@@ -96,3 +96,19 @@ def test_a_districts_page_shows_the_values_it_reported_beside_the_citys(engine: 
         "2024", 72.5, 79.1,
     )  # fmt: skip
     assert (shown["DE04"].period, shown["DE04"].value) == (None, None)
+
+
+def test_the_demo_districts_rates_centre_on_the_citys(demo_engine: Engine) -> None:
+    from demonitor.store.observations import ObservationStore, SeriesKey
+
+    districts = ("321202", "321203", "321204", "321281", "321282", "321283")
+    with session_scope(demo_engine) as session:
+        store = ObservationStore(session, "test")
+
+        def value(region: str) -> float:
+            found = store.latest(SeriesKey("DE05", region, "2024"))
+            assert found is not None and found.value is not None and found.demo
+            return found.value
+
+        mean = sum(value(r) for r in districts) / len(districts)
+        assert mean == pytest.approx(value("321200"), abs=0.05)  # each rounded to 0.1

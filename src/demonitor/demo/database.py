@@ -26,6 +26,7 @@ from demonitor.store.models import (
     Classification,
     Enterprise,
     Financial,
+    Region,
     Target,
     ValueAddedRate,
 )
@@ -384,6 +385,39 @@ def _store_indicators(store: ObservationStore) -> int:
     return written + 1
 
 
+def _store_district_indicators(store: ObservationStore, seed: int) -> int:
+    """Districts' own values of the indicators they report: the city's value of the year plus a
+    district offset (synthetic), centred so that their plain mean is the city's value."""
+    from demonitor.store.submissions import DISTRICT_COLLECTED
+
+    rng = np.random.default_rng(seed + 4754)
+    districts = sorted(
+        store.session.scalars(
+            select(Region.code).where(Region.level.in_(("district", "county_city")))
+        )
+    )
+    written = 0
+    for code in DISTRICT_COLLECTED:
+        if code not in INDICATOR_PATHS:
+            continue
+        offsets = rng.normal(0.0, 4.0, len(districts))
+        offsets -= offsets.mean()
+        for year, city_value in zip((2022, 2023, 2024), INDICATOR_PATHS[code], strict=True):
+            drift = rng.normal(0.0, 0.8, len(districts))
+            drift -= drift.mean()
+            for region, offset, noise in zip(districts, offsets, drift, strict=True):
+                value = round(float(min(100.0, max(0.0, city_value + offset + noise))), 1)
+                store.record(
+                    SeriesKey(code, region, str(year)),
+                    value,
+                    note=DEMO_NOTE,
+                    demo=True,
+                    at=dt.datetime(year + 1, 1, 31, tzinfo=dt.UTC),
+                )
+                written += 1
+    return written
+
+
 # Alarm thresholds (触警阈值) the demo office has configured.
 DEMO_ALARMS = {"DE21": 60.0, "DE17": 80.0}
 
@@ -399,4 +433,5 @@ def build_demo(session: Session, rows: int = 5000, seed: int = 2025) -> DemoSumm
     observations = _store_gdp(store)
     financial_rows = _store_financials(session, seed)
     observations += _store_indicators(store)
+    observations += _store_district_indicators(store, seed)
     return DemoSummary(enterprises, classified, financial_rows, observations)
