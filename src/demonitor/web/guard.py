@@ -89,19 +89,6 @@ class Permission:
     signed_in: bool = False  # any signed-in user (their own password, tokens)
 
 
-def _db(request: Request) -> Iterator[Session]:
-    factory: sessionmaker[Session] = request.app.state.sessions
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
 def language(request: Request) -> str:
     lang = request.cookies.get("lang", "zh")
     return lang if lang in ("zh", "en") else "zh"
@@ -137,19 +124,26 @@ async def _form_csrf(request: Request) -> str | None:
 
 
 def context(
-    request: Request,
-    # "function": commit before the answer leaves, so a browser following a redirect sees the
-    # write, and a failed commit is an error page rather than a silent loss.
-    db: Annotated[Session, Depends(_db, scope="function")],
-    form_csrf: Annotated[str | None, Depends(_form_csrf)],
-) -> Ctx:
-    request.state.form_csrf = form_csrf
-    user, via_token = _identify(request, db)
-    principal = principal_of(user) if user is not None else PUBLIC
-    ctx = Ctx(request, db, principal, user, language(request), via_token)
-    if request.method not in SAFE_METHODS and not via_token:
-        _check_csrf(request)
-    return ctx
+    request: Request, form_csrf: Annotated[str | None, Depends(_form_csrf)]
+) -> Iterator[Ctx]:
+    """The request's database session (one transaction, committed when the route is done),
+    who asks and in which language; unsafe methods must carry the session's CSRF token."""
+    factory: sessionmaker[Session] = request.app.state.sessions
+    db = factory()
+    try:
+        request.state.form_csrf = form_csrf
+        user, via_token = _identify(request, db)
+        principal = principal_of(user) if user is not None else PUBLIC
+        ctx = Ctx(request, db, principal, user, language(request), via_token)
+        if request.method not in SAFE_METHODS and not via_token:
+            _check_csrf(request)
+        yield ctx
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    finally:
+        db.close()
 
 
 def _check_csrf(request: Request) -> None:
@@ -182,7 +176,10 @@ def _own_resource(principal: Principal, kind: Kind, level: Level) -> Resource:
 
 
 def _declare(permission: Permission, check: Callable[[Ctx], None]) -> Any:
-    def dependency(ctx: Annotated[Ctx, Depends(context)]) -> Ctx:
+    # Pure policy, no I/O: run on the event loop rather than a worker thread.
+    # "function": the transaction is committed before the answer leaves, so a browser following
+    # a redirect sees the write, and a failed commit is an error page rather than a silent loss.
+    async def dependency(ctx: Annotated[Ctx, Depends(context, scope="function")]) -> Ctx:
         must_change = ctx.user is not None and ctx.user.must_change_password
         if must_change and not (permission.anyone or permission.signed_in):
             raise PasswordChangeRequired

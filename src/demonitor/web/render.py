@@ -13,6 +13,8 @@ from demonitor.web.guard import Ctx
 from demonitor.web.i18n import STATUS_EN, in_china_time, number, points, yi
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# Templates ship with the package and change only with it: no file check on every render.
+TEMPLATES.env.auto_reload = False
 TEMPLATES.env.filters["yi"] = yi
 TEMPLATES.env.filters["num"] = number
 TEMPLATES.env.filters["points"] = points
