@@ -347,3 +347,17 @@ def test_the_openapi_document_lists_the_api(clients: dict[str, tuple[TestClient,
     paths = public.get("/openapi.json").json()["paths"]
     assert {"/api/v1/overview", "/api/v1/submissions", "/api/v1/identification"} <= set(paths)
     assert Path("/docs")  # the Swagger page loads its assets from /static, checked in the browser
+
+
+def test_a_refusal_of_the_domain_is_a_400_with_both_languages(
+    clients: dict[str, tuple[TestClient, str]],
+) -> None:
+    client, _ = clients["department"]
+    answer = client.get("/api/v1/duties?period=2024年")
+    assert answer.status_code == 400
+    assert answer.json()["detail"] == {
+        "zh": "期别「2024年」应写作2024或2024Q3",
+        "en": "a period looks like 2024 or 2024Q3",
+    }
+    page = client.get("/submissions?period=2024年")
+    assert page.status_code == 400 and "应写作2024或2024Q3" in page.text

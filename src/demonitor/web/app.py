@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
 
+from demonitor.core.errors import BilingualError
 from demonitor.store.db import ready_engine, session_scope
 from demonitor.web.cache import ResultCache
 from demonitor.web.guard import Ctx, Denied, PasswordChangeRequired, anyone, language
@@ -101,6 +102,11 @@ def create_app(settings: Settings) -> FastAPI:
             {"lang": language(request), "status": error.status, "zh": error.zh, "en": error.en},
             status_code=error.status,
         )
+
+    @app.exception_handler(BilingualError)
+    async def refused(request: Request, error: BilingualError) -> Response:
+        """A refusal of the domain (a bad period, a submission not awaiting review …): 400."""
+        return await denied(request, Denied(400, error.zh, error.en))
 
     @app.exception_handler(PasswordChangeRequired)
     async def password_change(request: Request, _error: PasswordChangeRequired) -> Response:

@@ -15,12 +15,11 @@ from demonitor.reference.digital_economy import load_edition
 from demonitor.store.identification import (
     QUEUES,
     ReviewCase,
-    ReviewError,
     decide_case,
     overrides_rows,
     review_cases,
 )
-from demonitor.web.guard import Ctx, Denied, needs
+from demonitor.web.guard import Ctx, needs
 from demonitor.web.render import page
 
 router = APIRouter()
@@ -84,18 +83,15 @@ def identification_decide(
     de_code: Annotated[str, Form()] = "",
     queue: Annotated[str, Form()] = "candidate",
 ) -> Response:
-    try:
-        decide_case(
-            ctx.db,
-            _edition(ctx),
-            credit_code,
-            decision == "confirm",
-            de_code or None,
-            reason,
-            ctx.principal.username,
-        )
-    except ReviewError as problem:
-        raise Denied(400, problem.zh, problem.en) from problem
+    decide_case(
+        ctx.db,
+        _edition(ctx),
+        credit_code,
+        decision == "confirm",
+        de_code or None,
+        reason,
+        ctx.principal.username,
+    )
     return RedirectResponse(f"/identification?queue={_queue(queue)}", status_code=303)
 
 
@@ -133,18 +129,15 @@ def api_cases(
 )
 def api_decide(ctx: Annotated[Ctx, REVIEW_UNITS], credit_code: str, body: DecisionIn) -> ReviewCase:
     """Confirm (with a 小类 code) or reject a unit; kept as a new classification vintage."""
-    try:
-        decision = decide_case(
-            ctx.db,
-            _edition(ctx),
-            credit_code,
-            body.confirm,
-            body.de_code,
-            body.reason,
-            ctx.principal.username,
-        )
-    except ReviewError as problem:
-        raise Denied(400, problem.zh, problem.en) from problem
+    decision = decide_case(
+        ctx.db,
+        _edition(ctx),
+        credit_code,
+        body.confirm,
+        body.de_code,
+        body.reason,
+        ctx.principal.username,
+    )
     cases, _ = review_cases(ctx.db, _edition(ctx), "reviewed", 0, 10**9)
     case = next(c for c in cases if c.credit_code == credit_code and c.vintage == decision.vintage)
     return case

@@ -62,8 +62,13 @@ def _visible(ctx: Ctx, submission: Submission, items: list[SubmissionItem]) -> N
     authorize(ctx, Action.APPROVE, Resource(Kind.SUBMISSION, Level.INTERNAL))
 
 
-def _error(ctx: Ctx, problem: SubmissionError, status: int = 400) -> Denied:
-    return Denied(status, problem.zh, problem.en)
+def _submission(ctx: Ctx, submission_id: int) -> tuple[SubmissionStore, Submission]:
+    """The store and a submission, or 404 (refusals of the store itself become 400 in the app)."""
+    store = SubmissionStore(ctx.db, ctx.principal)
+    try:
+        return store, store.get(submission_id)
+    except SubmissionError as problem:
+        raise Denied(404, problem.zh, problem.en) from problem
 
 
 def _errors_by_key(
@@ -111,10 +116,7 @@ def _form_page(
 @router.get("/submissions")
 def submissions_page(ctx: Annotated[Ctx, SUBMIT], period: str | None = None) -> Response:
     """What the submitter owes for the period, and its submission to fill in."""
-    try:
-        chosen = parse_period(period or default_period())
-    except SubmissionError as problem:
-        raise _error(ctx, problem) from problem
+    chosen = parse_period(period or default_period())
     store = SubmissionStore(ctx.db, ctx.principal)
     # Looking writes nothing: the draft is created by its first save.
     return _form_page(ctx, store.find_open(chosen) or store.unsaved(chosen))
@@ -150,20 +152,17 @@ async def save_submission(ctx: Annotated[Ctx, SUBMIT], request: Request) -> Resp
     """Save the form of a period as a draft, or save and submit it (button ``action=submit``)."""
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     store = SubmissionStore(ctx.db, ctx.principal)
-    try:
-        period = _period_of_form(form)
-        submission = store.open_for(period)
-        inputs = _inputs_from_form(form, duties(ctx.db, ctx.principal, period))
-        errors = store.save(submission, inputs)
-        if errors:
-            return _form_page(ctx, _after_refusal(ctx, store, period), 400, inputs, errors)
-        if form.get("action") == "submit":
-            store.submit(submission)
-            flash = ctx.t("已提交，等待数字经济办审核。", "Submitted for review by the office.")
-        else:
-            flash = ctx.t("草稿已保存。", "Draft saved.")
-    except SubmissionError as problem:
-        raise _error(ctx, problem) from problem
+    period = _period_of_form(form)
+    submission = store.open_for(period)
+    inputs = _inputs_from_form(form, duties(ctx.db, ctx.principal, period))
+    errors = store.save(submission, inputs)
+    if errors:
+        return _form_page(ctx, _after_refusal(ctx, store, period), 400, inputs, errors)
+    if form.get("action") == "submit":
+        store.submit(submission)
+        flash = ctx.t("已提交，等待数字经济办审核。", "Submitted for review by the office.")
+    else:
+        flash = ctx.t("草稿已保存。", "Draft saved.")
     return _form_page(ctx, submission, flash=flash)
 
 
@@ -175,23 +174,20 @@ def upload_submission(
 ) -> Response:
     """Values from the filled Excel template; the whole file is checked before anything is kept."""
     store = SubmissionStore(ctx.db, ctx.principal)
-    try:
-        chosen = parse_period(period)
-        name = Path(file.filename or "upload.xlsx").name
-        data = file.file.read(MAX_UPLOAD_BYTES + 1)
-        if len(data) > MAX_UPLOAD_BYTES:
-            raise SubmissionError("文件超过5MB", "the file is larger than 5 MB")
-        if Path(name).suffix.lower() not in (".xlsx", ".csv"):
-            raise SubmissionError("请上传.xlsx或.csv文件", "upload an .xlsx or .csv file")
-        submission = store.open_for(chosen)
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / name
-            path.write_bytes(data)
-            errors = store.upload(submission, path)
-        if errors:
-            return _form_page(ctx, _after_refusal(ctx, store, chosen), 400, errors=errors)
-    except SubmissionError as problem:
-        raise _error(ctx, problem) from problem
+    chosen = parse_period(period)
+    name = Path(file.filename or "upload.xlsx").name
+    data = file.file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise SubmissionError("文件超过5MB", "the file is larger than 5 MB")
+    if Path(name).suffix.lower() not in (".xlsx", ".csv"):
+        raise SubmissionError("请上传.xlsx或.csv文件", "upload an .xlsx or .csv file")
+    submission = store.open_for(chosen)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        errors = store.upload(submission, path)
+    if errors:
+        return _form_page(ctx, _after_refusal(ctx, store, chosen), 400, errors=errors)
     return _form_page(
         ctx, submission, flash=ctx.t("文件已导入草稿。", "File loaded into the draft.")
     )
@@ -211,11 +207,7 @@ def submission_template(ctx: Annotated[Ctx, SUBMIT]) -> Response:
 
 @router.get("/submissions/{submission_id}")
 def submission_page(ctx: Annotated[Ctx, SUBMIT], submission_id: int) -> Response:
-    store = SubmissionStore(ctx.db, ctx.principal)
-    try:
-        submission = store.get(submission_id)
-    except SubmissionError as problem:
-        raise _error(ctx, problem, 404) from problem
+    store, submission = _submission(ctx, submission_id)
     _visible(ctx, submission, store.items(submission))
     if submission.owner != ctx.principal.username:
         return RedirectResponse(f"/review/{submission_id}", status_code=303)
@@ -279,11 +271,7 @@ def review_queue(ctx: Annotated[Ctx, REVIEW], status: str = "submitted") -> Resp
 
 @router.get("/review/{submission_id}")
 def review_page(ctx: Annotated[Ctx, REVIEW], submission_id: int) -> Response:
-    store = SubmissionStore(ctx.db, ctx.principal)
-    try:
-        submission = store.get(submission_id)
-    except SubmissionError as problem:
-        raise _error(ctx, problem, 404) from problem
+    _store, submission = _submission(ctx, submission_id)
     return page(
         ctx,
         "review_one.html",
@@ -297,10 +285,7 @@ def review_page(ctx: Annotated[Ctx, REVIEW], submission_id: int) -> Response:
 @router.post("/review/{submission_id}/approve")
 def approve_page(ctx: Annotated[Ctx, REVIEW], submission_id: int) -> Response:
     store = SubmissionStore(ctx.db, ctx.principal)
-    try:
-        store.approve(store.get(submission_id))
-    except SubmissionError as problem:
-        raise _error(ctx, problem) from problem
+    store.approve(store.get(submission_id))
     return RedirectResponse(f"/review/{submission_id}", status_code=303)
 
 
@@ -308,12 +293,10 @@ def approve_page(ctx: Annotated[Ctx, REVIEW], submission_id: int) -> Response:
 def return_page(
     ctx: Annotated[Ctx, REVIEW], submission_id: int, comment: Annotated[str, Form()] = ""
 ) -> Response:
-    store = SubmissionStore(ctx.db, ctx.principal)
+    store, submission = _submission(ctx, submission_id)
     try:
-        submission = store.get(submission_id)
         store.send_back(submission, comment)
-    except SubmissionError as problem:
-        submission = store.get(submission_id)
+    except SubmissionError as problem:  # shown beside the comment box, not on an error page
         return page(
             ctx,
             "review_one.html",
@@ -384,10 +367,7 @@ def _out(ctx: Ctx, submission: Submission) -> SubmissionOut:
 @router.get("/api/v1/duties", response_model=list[DutyOut], tags=["submissions"])
 def api_duties(ctx: Annotated[Ctx, SUBMIT], period: str | None = None) -> list[DutyOut]:
     """What the caller owes for a period (default: last year), with the published values."""
-    try:
-        chosen = parse_period(period or default_period())
-    except SubmissionError as problem:
-        raise _error(ctx, problem) from problem
+    chosen = parse_period(period or default_period())
     return [
         DutyOut(
             indicator_code=d.indicator.code,
@@ -418,34 +398,29 @@ def api_submit(ctx: Annotated[Ctx, SUBMIT], body: SubmissionIn) -> Response | Su
     """Fill (and with ``submit`` send) the caller's submission for a period; all values are
     checked first, and none is kept when one is wrong (422 with every error)."""
     store = SubmissionStore(ctx.db, ctx.principal)
-    try:
-        submission = store.open_for(parse_period(body.period))
-        inputs = [
-            ItemInput(
-                i.indicator_code,
-                i.region_code,
-                "" if i.value is None else str(i.value),
-                i.note,
-                row=n,
-            )
-            for n, i in enumerate(body.items, start=1)
-        ]
-        errors = store.save(submission, inputs, "api")
-        if errors:
-            ctx.db.rollback()
-            return JSONResponse(
-                [
-                    ErrorOut(
-                        row=e.row, column=e.column, zh=e.reason_zh, en=e.reason_en
-                    ).model_dump()
-                    for e in errors
-                ],
-                status_code=422,
-            )
-        if body.submit:
-            store.submit(submission)
-    except SubmissionError as problem:
-        raise _error(ctx, problem) from problem
+    submission = store.open_for(parse_period(body.period))
+    inputs = [
+        ItemInput(
+            i.indicator_code,
+            i.region_code,
+            "" if i.value is None else str(i.value),
+            i.note,
+            row=n,
+        )
+        for n, i in enumerate(body.items, start=1)
+    ]
+    errors = store.save(submission, inputs, "api")
+    if errors:
+        ctx.db.rollback()
+        return JSONResponse(
+            [
+                ErrorOut(row=e.row, column=e.column, zh=e.reason_zh, en=e.reason_en).model_dump()
+                for e in errors
+            ],
+            status_code=422,
+        )
+    if body.submit:
+        store.submit(submission)
     return _out(ctx, submission)
 
 
@@ -453,11 +428,7 @@ def api_submit(ctx: Annotated[Ctx, SUBMIT], body: SubmissionIn) -> Response | Su
     "/api/v1/submissions/{submission_id}", response_model=SubmissionOut, tags=["submissions"]
 )
 def api_submission(ctx: Annotated[Ctx, SUBMIT], submission_id: int) -> SubmissionOut:
-    store = SubmissionStore(ctx.db, ctx.principal)
-    try:
-        submission = store.get(submission_id)
-    except SubmissionError as problem:
-        raise _error(ctx, problem, 404) from problem
+    store, submission = _submission(ctx, submission_id)
     _visible(ctx, submission, store.items(submission))
     return _out(ctx, submission)
 
@@ -477,12 +448,8 @@ class ReturnIn(BaseModel):
 )
 def api_approve(ctx: Annotated[Ctx, REVIEW], submission_id: int) -> SubmissionOut:
     """Publish every value of the submission as a new vintage."""
-    store = SubmissionStore(ctx.db, ctx.principal)
-    try:
-        submission = store.get(submission_id)
-        store.approve(submission)
-    except SubmissionError as problem:
-        raise _error(ctx, problem) from problem
+    store, submission = _submission(ctx, submission_id)
+    store.approve(submission)
     return _out(ctx, submission)
 
 
@@ -490,10 +457,6 @@ def api_approve(ctx: Annotated[Ctx, REVIEW], submission_id: int) -> SubmissionOu
     "/api/v1/review/{submission_id}/return", response_model=SubmissionOut, tags=["submissions"]
 )
 def api_return(ctx: Annotated[Ctx, REVIEW], submission_id: int, body: ReturnIn) -> SubmissionOut:
-    store = SubmissionStore(ctx.db, ctx.principal)
-    try:
-        submission = store.get(submission_id)
-        store.send_back(submission, body.comment)
-    except SubmissionError as problem:
-        raise _error(ctx, problem) from problem
+    store, submission = _submission(ctx, submission_id)
+    store.send_back(submission, body.comment)
     return _out(ctx, submission)
