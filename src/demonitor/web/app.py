@@ -73,6 +73,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
     app.state.cache = ResultCache()
+    app.state.signed_in_users = {}  # user id → (data version, detached user); see guard
     app.state.failed_sign_ins = defaultdict(deque)  # address → times of recent failures
     app.add_middleware(
         SessionMiddleware,

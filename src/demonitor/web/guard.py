@@ -32,6 +32,7 @@ from demonitor.core.permissions import (
 )
 from demonitor.store.models import User
 from demonitor.store.users import UserStore, principal_of
+from demonitor.web.cache import data_version
 from demonitor.web.i18n import pick
 
 PUBLIC = Principal(Role.PUBLIC)
@@ -104,11 +105,31 @@ def _identify(request: Request, db: Session) -> tuple[User | None, bool]:
     user_id = request.session.get("uid")
     if user_id is None:
         return None, False
-    user = db.get(User, user_id)
+    user = _signed_in_user(request, db, user_id)
     if user is None or user.disabled or request.session.get("epoch") != user.session_epoch:
         request.session.clear()
         return None, False
     return user, False
+
+
+def _signed_in_user(request: Request, db: Session, user_id: int) -> User | None:
+    """The user of a session cookie. Reading requests share a copy, detached from any session,
+    until the data change: every change to a user (disable, reset, password) is audited and so
+    moves the data version. Writing requests load the user into their own transaction."""
+    if request.method not in SAFE_METHODS:
+        return db.get(User, user_id)
+    known: dict[int, tuple[int, User | None]] = request.app.state.signed_in_users
+    version = data_version(db)
+    cached = known.get(user_id)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    user = db.get(User, user_id)
+    if user is not None:
+        db.expunge(user)  # read-only from here: attributes stay loaded, nothing is written
+    if len(known) > 10_000:
+        known.clear()
+    known[user_id] = (version, user)
+    return user
 
 
 async def _form_csrf(request: Request) -> str | None:

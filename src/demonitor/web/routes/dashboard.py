@@ -89,7 +89,7 @@ def as_json(ctx: Ctx, key: str, model: Callable[[], BaseModel]) -> Response:
 
 
 def districts_for(ctx: Ctx, year: int | None) -> Districts:
-    year = year or latest_year(ctx.db)
+    year = year or _cache(ctx).get("latest_year", lambda: latest_year(ctx.db), ctx.db)
 
     def compute() -> Districts:
         return compute_districts(ctx.db, _edition(ctx), year, has_demo_data(ctx.db))
