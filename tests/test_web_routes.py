@@ -361,3 +361,19 @@ def test_a_refusal_of_the_domain_is_a_400_with_both_languages(
     }
     page = client.get("/submissions?period=2024年")
     assert page.status_code == 400 and "应写作2024或2024Q3" in page.text
+
+
+def test_a_shared_page_carries_each_readers_own_name_and_form_token(platform: Platform) -> None:
+    hailing, hailing_token = client_for(platform, "district")
+    jiangyan = TestClient(platform.app)
+    token = _csrf(jiangyan.get("/login").text)
+    answer = jiangyan.post(
+        "/login",
+        data={"username": "jiangyan", "password": PASSWORDS["jiangyan"], "csrf_token": token},
+    )
+    jiangyan_token = _csrf(answer.text)
+    first, second = hailing.get("/").text, jiangyan.get("/").text  # the second from the cache
+    assert "海陵区（district）" in first and hailing_token in first
+    assert "姜堰区（district）" in second and jiangyan_token in second
+    assert hailing_token not in second and "海陵区（district）" not in second
+    assert "DMCSRFMARK" not in second and "DMNAMEMARK" not in second

@@ -18,7 +18,7 @@ from demonitor.store.observations import has_demo_data
 from demonitor.web.cache import ResultCache
 from demonitor.web.charts import districts_charts, indicator_chart, overview_charts
 from demonitor.web.guard import Ctx, Denied, authorize, needs
-from demonitor.web.render import page
+from demonitor.web.render import shared_page
 from demonitor.web.views import (
     AlertOut,
     Card,
@@ -127,19 +127,23 @@ def alerts_for(ctx: Ctx) -> list[AlertOut]:
 @router.get("/")
 def overview_page(ctx: Annotated[Ctx, READ_PUBLISHED], changed: int = 0) -> Response:
     overview = overview_for(ctx)
-    return page(
+    return shared_page(
         ctx,
         "overview.html",
-        overview=overview,
-        charts=overview_charts(overview, ctx.lang),
-        changed=bool(changed),
+        lambda: {
+            "overview": overview,
+            "charts": overview_charts(overview, ctx.lang),
+            "changed": bool(changed),
+        },
     )
 
 
 @router.get("/districts")
 def districts_page(ctx: Annotated[Ctx, READ_INTERNAL], year: int | None = None) -> Response:
     data = districts_for(ctx, year)
-    return page(ctx, "districts.html", data=data, charts=districts_charts(data, ctx.lang))
+    return shared_page(
+        ctx, "districts.html", lambda: {"data": data, "charts": districts_charts(data, ctx.lang)}
+    )
 
 
 @router.get("/districts/{code}")
@@ -147,7 +151,9 @@ def district_page(
     ctx: Annotated[Ctx, READ_INTERNAL], code: str, year: int | None = None
 ) -> Response:
     detail = district_detail(ctx, code, year)
-    return page(ctx, "district.html", detail=detail, row=detail.account, data=detail)
+    return shared_page(
+        ctx, "district.html", lambda: {"detail": detail, "row": detail.account, "data": detail}
+    )
 
 
 def district_detail(ctx: Ctx, code: str, year: int | None) -> DistrictDetail:
@@ -174,13 +180,18 @@ def _district(ctx: Ctx, data: Districts, code: str) -> DistrictRow:
 
 @router.get("/indicators")
 def indicators_page(ctx: Annotated[Ctx, READ_PUBLISHED]) -> Response:
-    return page(ctx, "indicators.html", overview=overview_for(ctx))
+    overview = overview_for(ctx)
+    return shared_page(ctx, "indicators.html", lambda: {"overview": overview})
 
 
 @router.get("/indicators/{code}")
 def indicator_page(ctx: Annotated[Ctx, READ_PUBLISHED], code: str) -> Response:
     detail = indicator_for(ctx, code)
-    return page(ctx, "indicator.html", detail=detail, chart=indicator_chart(detail, ctx.lang))
+    return shared_page(
+        ctx,
+        "indicator.html",
+        lambda: {"detail": detail, "chart": indicator_chart(detail, ctx.lang)},
+    )
 
 
 def _rows(detail: IndicatorDetail) -> list[list[object]]:
@@ -247,7 +258,8 @@ def indicator_xlsx(ctx: Annotated[Ctx, READ_PUBLISHED], code: str) -> Response:
 
 @router.get("/alerts")
 def alerts_page(ctx: Annotated[Ctx, READ_INTERNAL]) -> Response:
-    return page(ctx, "alerts.html", alerts=alerts_for(ctx), overview=overview_for(ctx))
+    found, overview = alerts_for(ctx), overview_for(ctx)
+    return shared_page(ctx, "alerts.html", lambda: {"alerts": found, "overview": overview})
 
 
 # API --------------------------------------------------------------------------------------------
