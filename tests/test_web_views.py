@@ -26,7 +26,8 @@ def test_officials_read_money_in_yi_yuan_and_differences_in_points() -> None:
     assert yi(8_297_344.6) == "829.7"  # 万元 → 亿元, one decimal
     assert yi(None) == "—"
     assert number(11.5999) == "11.6"
-    assert number(40.0) == "40"
+    assert number(40.0) == "40"  # a count
+    assert number(61.0, fixed=True) == "61.0"  # a rate in a column of rates
     assert points(11.6 - 13.5) == "-1.9个百分点"
     assert points(0.25, "en") == "+0.2 pp"
 

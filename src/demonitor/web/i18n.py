@@ -23,10 +23,12 @@ def yi(wan: float | None) -> str:
     return f"{wan / 10_000:,.1f}"
 
 
-def number(value: float | None, digits: int = 1) -> str:
+def number(value: float | None, digits: int = 1, fixed: bool = False) -> str:
+    """One decimal by default; whole numbers (counts) without one unless ``fixed``, as in a
+    column of rates that must line up."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    if float(value).is_integer() and digits <= 1 and abs(value) >= 1:
+    if not fixed and float(value).is_integer() and digits <= 1 and abs(value) >= 1:
         return f"{value:,.0f}"
     return f"{value:,.{digits}f}"
 

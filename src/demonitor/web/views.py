@@ -84,6 +84,16 @@ CATEGORY_EN = {
 }
 
 
+def category_names(edition: str, lang: str) -> dict[str, str]:
+    """The 大类 names of the core categories in the reader's language."""
+    de = load_edition(edition)
+    return {
+        code: (CATEGORY_EN.get(code, code) if lang == "en" else de.classes[code].name)
+        for code in CORE_CATEGORIES
+        if code in de.classes
+    }
+
+
 class PillarSummary(BaseModel):
     number: str
     name_zh: str

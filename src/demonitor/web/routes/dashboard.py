@@ -28,6 +28,7 @@ from demonitor.web.views import (
     Districts,
     IndicatorDetail,
     Overview,
+    category_names,
     compute_districts,
     compute_indicator,
     compute_overview,
@@ -152,7 +153,14 @@ def district_page(
 ) -> Response:
     detail = district_detail(ctx, code, year)
     return shared_page(
-        ctx, "district.html", lambda: {"detail": detail, "row": detail.account, "data": detail}
+        ctx,
+        "district.html",
+        lambda: {
+            "detail": detail,
+            "row": detail.account,
+            "data": detail,
+            "category_names": category_names(_edition(ctx), ctx.lang),
+        },
     )
 
 
