@@ -6,7 +6,8 @@ prints the result with Rich. Exit codes: 0 success, 2 unusable input, 3 some row
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -33,6 +34,8 @@ from demonitor.reference.scope_rules import RULES_VERSION, load_scope_rules
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from demonitor.store.users import UserStore as UserStoreType
 
 app = typer.Typer(
     help="数字经济统计监测平台 / digital-economy monitoring platform", no_args_is_help=True
@@ -987,6 +990,19 @@ def cli_actor() -> str:
         return "cli:unknown"
 
 
+@contextmanager
+def user_store(database_url: str | None) -> Iterator[UserStoreType]:
+    """The users of the database in one transaction; a refused operation exits with its reason."""
+    from demonitor.store.db import session_scope
+    from demonitor.store.users import UserError, UserStore
+
+    try:
+        with session_scope(database(database_url)) as session:
+            yield UserStore(session, cli_actor())
+    except UserError as error:
+        raise fail(str(error)) from error
+
+
 @user_app.command("add")
 def user_add(
     username: Annotated[str, typer.Argument(help="用户名 / username")],
@@ -1039,16 +1055,11 @@ def user_disable(
     database_url: DatabaseOption = None,
 ) -> None:
     """停用用户，立即结束其会话 / disable a user, ending their sessions."""
-    from demonitor.store.db import session_scope
-    from demonitor.store.users import UserError, UserStore
 
     if not reason.strip():
         raise fail("须用 --reason 写明停用理由 / give the reason with --reason")
-    try:
-        with session_scope(database(database_url)) as session:
-            UserStore(session, cli_actor()).disable(username, reason.strip())
-    except UserError as error:
-        raise fail(str(error)) from error
+    with user_store(database_url) as store:
+        store.disable(username, reason.strip())
     console.print(f"已停用 / disabled: {username}", highlight=False)
 
 
@@ -1059,14 +1070,9 @@ def user_enable(
     database_url: DatabaseOption = None,
 ) -> None:
     """重新启用用户 / enable a disabled user again."""
-    from demonitor.store.db import session_scope
-    from demonitor.store.users import UserError, UserStore
 
-    try:
-        with session_scope(database(database_url)) as session:
-            UserStore(session, cli_actor()).enable(username, reason.strip())
-    except UserError as error:
-        raise fail(str(error)) from error
+    with user_store(database_url) as store:
+        store.enable(username, reason.strip())
     console.print(f"已启用 / enabled: {username}", highlight=False)
 
 
@@ -1077,14 +1083,9 @@ def user_reset(
     database_url: DatabaseOption = None,
 ) -> None:
     """重置密码并生成新的初始密码 / reset a password to a new generated one."""
-    from demonitor.store.db import session_scope
-    from demonitor.store.users import UserError, UserStore
 
-    try:
-        with session_scope(database(database_url)) as session:
-            _user, password = UserStore(session, cli_actor()).reset(username, reason.strip())
-    except UserError as error:
-        raise fail(str(error)) from error
+    with user_store(database_url) as store:
+        _user, password = store.reset(username, reason.strip())
     console.print(
         f"已重置 / reset: {username}; 新密码 / new password ({SHOWN_ONCE}):", highlight=False
     )
@@ -1190,14 +1191,9 @@ def token_revoke(
     database_url: DatabaseOption = None,
 ) -> None:
     """撤销API令牌 / revoke an API token."""
-    from demonitor.store.db import session_scope
-    from demonitor.store.users import UserError, UserStore
 
-    try:
-        with session_scope(database(database_url)) as session:
-            UserStore(session, cli_actor()).revoke_token(token_id)
-    except UserError as error:
-        raise fail(str(error)) from error
+    with user_store(database_url) as store:
+        store.revoke_token(token_id)
     console.print(f"已撤销 / revoked: token {token_id}", highlight=False)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from demonitor.core.periods import Period
 from demonitor.core.permissions import Action, Kind, Level, Principal, Resource, decide
-from demonitor.reference.digital_economy import load_edition
+from demonitor.reference.digital_economy import CATEGORY_NAMES_EN, load_edition
 from demonitor.reference.policy import load_targets, load_tasks
 from demonitor.store.accounts import CORE_CATEGORIES, RegionAccount, region_accounts
 from demonitor.store.models import Indicator, Observation, Region, Target
@@ -74,21 +74,13 @@ PILLAR_EN = {
     "五": "Foundations: digital infrastructure",
     "六": "Data: circulation of data as a factor of production",
 }
-# The five 大类 of the NBS 2021 classification in English (NBS's own English titles).
-CATEGORY_EN = {
-    "01": "Digital product manufacturing",
-    "02": "Digital product services",
-    "03": "Digital technology application",
-    "04": "Digital factor-driven industries",
-    "05": "Digital efficiency improvement",
-}
 
 
 def category_names(edition: str, lang: str) -> dict[str, str]:
     """The 大类 names of the core categories in the reader's language."""
     de = load_edition(edition)
     return {
-        code: (CATEGORY_EN.get(code, code) if lang == "en" else de.classes[code].name)
+        code: (CATEGORY_NAMES_EN.get(code, code) if lang == "en" else de.classes[code].name)
         for code in CORE_CATEGORIES
         if code in de.classes
     }
@@ -332,7 +324,7 @@ def compute_overview(session: Session, edition: str, demo: bool) -> Overview:
             Category(
                 code=code,
                 name_zh=de.classes[code].name if code in de.classes else code,
-                name_en=CATEGORY_EN.get(code, code),
+                name_en=CATEGORY_NAMES_EN.get(code, code),
                 value_added=latest_account.by_category.get(code, 0.0),
             )
             for code in CORE_CATEGORIES
