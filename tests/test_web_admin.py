@@ -568,9 +568,9 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
 def served_settings() -> Settings:
     """The settings a uvicorn worker of ``serve`` would build its app with."""
-    from demonitor.cli import web_app
+    from demonitor.web.app import app_from_environment
 
-    application = web_app()
+    application = app_from_environment()
     application.state.engine.dispose()
     settings: Settings = application.state.settings
     return settings

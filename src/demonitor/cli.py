@@ -33,8 +33,6 @@ from demonitor.reference.regions import load_regions
 from demonitor.reference.scope_rules import RULES_VERSION, load_scope_rules
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
-
     from demonitor.store.users import UserStore as UserStoreType
 
 app = typer.Typer(
@@ -1208,24 +1206,6 @@ def is_loopback(host: str) -> bool:
         return False  # a host name: assume it is reached over the network
 
 
-# Plain-HTTP cookies on an intranet address, knowingly (see web.settings).
-INSECURE_COOKIES = "DEMONITOR_INSECURE_COOKIES"
-# serve's decision, handed to its uvicorn workers, which are separate processes.
-SERVE_SECURE_COOKIES = "DEMONITOR_SERVE_SECURE_COOKIES"
-
-
-def web_app() -> FastAPI:
-    """The web app of ``serve``, built in each uvicorn worker from the environment serve sets."""
-    import os
-
-    from demonitor.web.app import create_app
-    from demonitor.web.settings import Settings
-
-    decided = os.environ.get(SERVE_SECURE_COOKIES)
-    secure = decided == "1" if decided else os.environ.get(INSECURE_COOKIES) != "1"
-    return create_app(Settings.load(secure_cookies=secure))
-
-
 @app.command()
 def serve(
     host: Annotated[str, typer.Option("--host", help="监听地址 / address")] = "127.0.0.1",
@@ -1250,7 +1230,7 @@ def serve(
     import uvicorn
 
     from demonitor.store.db import database_url as resolve_url
-    from demonitor.web.settings import secret_key
+    from demonitor.web.settings import INSECURE_COOKIES, SERVE_SECURE_COOKIES, secret_key
 
     url = resolve_url(database_url)
     database(url).dispose()  # refuse here, clearly, rather than in every worker
@@ -1284,7 +1264,7 @@ def serve(
         )
     print_demo_accounts(url)
     uvicorn.run(
-        "demonitor.cli:web_app",
+        "demonitor.web.app:app_from_environment",
         factory=True,
         host=host,
         port=port,

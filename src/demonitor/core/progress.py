@@ -29,6 +29,14 @@ CATEGORY_ZH = {
     "deterioration": "退步",
     "no_data": "无数据",
 }
+CATEGORY_EN = {
+    "achieved": "achieved",
+    "on_track": "on track",
+    "acceleration_needed": "acceleration needed",
+    "limited": "limited progress",
+    "deterioration": "deterioration",
+    "no_data": "no data",
+}
 DEFAULT_APPROX_TOLERANCE = 0.3  # "左右": met within ±0.3 percentage points
 
 

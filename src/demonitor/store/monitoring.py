@@ -80,7 +80,7 @@ class IndicatorProgress:
 
     @property
     def current_period(self) -> str:
-        return "—" if self.current_year is None else _label(self.current_year)
+        return "—" if self.current_year is None else time_label(self.current_year)
 
     @property
     def lagging(self) -> bool:
@@ -128,7 +128,7 @@ def city_code(session: Session) -> str:
     return session.scalars(select(Region.code).where(Region.level == "city")).one()
 
 
-def _label(time: float) -> str:
+def time_label(time: float) -> str:
     """2024.0 → '2024', 2024.5 → '2025Q2'."""
     if float(time).is_integer():
         return str(int(time))

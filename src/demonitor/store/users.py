@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from demonitor.core.errors import BilingualError
 from demonitor.core.permissions import Principal, Role
 from demonitor.store.models import ApiToken, Indicator, Region, User
-from demonitor.store.observations import audit, utcnow
+from demonitor.store.observations import as_utc, audit, utcnow
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -226,7 +226,7 @@ class UserStore:
         if user is None:
             _hasher.hash(password)  # same work as a real check: no timing hint that a user exists
             return refused
-        locked_until = _aware(user.locked_until)
+        locked_until = as_utc(user.locked_until) if user.locked_until else None
         if locked_until is not None and locked_until > now:
             minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
             return SignIn(
@@ -300,7 +300,7 @@ class UserStore:
         if user is None or user.disabled:
             return None
         now = utcnow()
-        last = _aware(token.last_used_at)
+        last = as_utc(token.last_used_at) if token.last_used_at else None
         if last is None or now - last > dt.timedelta(minutes=5):
             token.last_used_at = now  # coarse, so that reads do not each become a write
         return user
@@ -315,10 +315,3 @@ def _verify(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    """SQLite returns naive datetimes; they were stored as UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment

@@ -154,4 +154,9 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-__all__ = ["Ctx", "create_app"]
+def app_from_environment() -> FastAPI:
+    """The app of each uvicorn worker that ``demonitor serve`` starts."""
+    return create_app(Settings.from_environment())
+
+
+__all__ = ["Ctx", "app_from_environment", "create_app"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from demonitor.store.observations import as_utc
+
 LANGUAGES = ("zh", "en")
 
 
@@ -41,16 +43,6 @@ def points(difference: float | None, lang: str = "zh") -> str:
     return f"{difference:+.1f}{unit}"
 
 
-STATUS_EN = {
-    "achieved": "achieved",
-    "on_track": "on track",
-    "acceleration_needed": "acceleration needed",
-    "limited": "limited progress",
-    "deterioration": "deterioration",
-    "no_data": "no data",
-}
-
-
 # Taizhou reads 北京时间 (UTC+8, no daylight saving); the database keeps UTC.
 CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "UTC+8")
 
@@ -58,6 +50,8 @@ CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "UTC+8")
 def in_china_time(moment: dt.datetime | None, seconds: bool = True) -> str:
     if moment is None:
         return "—"
-    if moment.tzinfo is None:  # SQLite gives back naive datetimes; they were stored as UTC
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else ""))
+    return (
+        as_utc(moment)
+        .astimezone(CHINA_TIME)
+        .strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else ""))
+    )

@@ -16,9 +16,10 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import escape
 
+from demonitor.core.progress import CATEGORY_EN, CATEGORY_ZH
 from demonitor.store.observations import has_demo_data
 from demonitor.web.guard import Ctx
-from demonitor.web.i18n import STATUS_EN, in_china_time, number, points, yi
+from demonitor.web.i18n import in_china_time, number, points, yi
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 # Templates ship with the package and change only with it: no file check on every render.
@@ -38,9 +39,7 @@ TEMPLATES.env.globals["width_class"] = width_class
 
 
 def status_label(ctx: Ctx, category: str) -> str:
-    from demonitor.core.progress import CATEGORY_ZH
-
-    return ctx.t(CATEGORY_ZH.get(category, category), STATUS_EN.get(category, category))
+    return ctx.t(CATEGORY_ZH.get(category, category), CATEGORY_EN.get(category, category))
 
 
 def page(

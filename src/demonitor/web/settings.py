@@ -14,7 +14,13 @@ from pathlib import Path
 
 from demonitor.store.db import database_url
 
-SESSION_HOURS = 8  # a working day; after it a person signs in again
+SESSION_HOURS = 8
+# Plain-HTTP cookies on an intranet address, knowingly.
+INSECURE_COOKIES = "DEMONITOR_INSECURE_COOKIES"
+# serve's decision, handed to its uvicorn workers, which are separate processes.
+SERVE_SECURE_COOKIES = (
+    "DEMONITOR_SERVE_SECURE_COOKIES"  # a working day; after it a person signs in again
+)
 
 
 def demonitor_home() -> Path:
@@ -51,3 +57,10 @@ class Settings:
             secret_key=secret_key(),
             secure_cookies=secure_cookies,
         )
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        """What a worker of ``demonitor serve`` runs with: the environment serve set."""
+        decided = os.environ.get(SERVE_SECURE_COOKIES)
+        secure = decided == "1" if decided else os.environ.get(INSECURE_COOKIES) != "1"
+        return cls.load(secure_cookies=secure)

@@ -26,6 +26,7 @@ from demonitor.store.monitoring import (
     city_code,
     indicator_series,
     progress_report,
+    time_label,
 )
 
 PILLAR_OF_GENERAL_TARGETS = "总"  # DE01 and the other 总体目标 tied to no key task
@@ -224,12 +225,7 @@ def pillars_of_indicators() -> dict[str, str]:
 
 
 def _period_label(time: float | None) -> str:
-    if time is None:
-        return "—"
-    if float(time).is_integer():
-        return str(int(time))
-    year = int(time) + 1
-    return f"{year}Q{round((time - int(time)) * 4)}"
+    return "—" if time is None else time_label(time)
 
 
 def _trend(values: dict[float, float]) -> str | None:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from demonitor.core.permissions import Action, Kind, Role
 from demonitor.store.models import AuditEntry, Region, User
+from demonitor.store.observations import as_utc
 from demonitor.store.users import UserError, UserStore
 from demonitor.web.guard import Ctx, needs
 from demonitor.web.i18n import CHINA_TIME, in_china_time
@@ -43,11 +44,6 @@ ROLE_NAMES: dict[Role, tuple[str, str]] = {
 
 Administrator = Annotated[Ctx, needs(Action.ADMINISTER, Kind.USERS)]
 AuditReader = Annotated[Ctx, needs(Action.READ, Kind.AUDIT)]
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """SQLite gives back naive datetimes; they were stored as UTC."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
 def _codes(text: str) -> list[str] | None:
@@ -220,8 +216,8 @@ def user_out(user: User) -> UserOut:
         indicators=[c for c in user.indicators.split(",") if c],
         disabled=user.disabled,
         must_change_password=user.must_change_password,
-        created_at=_utc(user.created_at) if user.created_at else None,
-        last_login_at=_utc(user.last_login_at) if user.last_login_at else None,
+        created_at=as_utc(user.created_at) if user.created_at else None,
+        last_login_at=as_utc(user.last_login_at) if user.last_login_at else None,
     )
 
 
@@ -431,7 +427,7 @@ def api_audit(
         entries=[
             AuditEntryOut(
                 id=e.id,
-                at=_utc(e.at),
+                at=as_utc(e.at),
                 actor=e.actor,
                 action=e.action,
                 entity=e.entity,
