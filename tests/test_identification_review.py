@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from demonitor.core.classify import ClassificationRules
 from demonitor.engine.sources import load_overrides
-from demonitor.store.accounts import latest_classifications
+from demonitor.store.account_cells import latest_classifications
 from demonitor.store.catalogue import seed_reference
 from demonitor.store.db import session_scope
 from demonitor.store.identification import (

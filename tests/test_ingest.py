@@ -190,7 +190,7 @@ def test_register_then_financials_then_rates_feed_the_accounts(
     database: str, tmp_path: Path
 ) -> None:
     from demonitor.core.credit_code import check_character
-    from demonitor.store.accounts import region_accounts
+    from demonitor.reports.accounts import region_accounts
     from demonitor.store.models import Classification, Enterprise, Financial, ValueAddedRate
 
     software = "91321202MA1A00001" + check_character("91321202MA1A00001")
@@ -294,8 +294,8 @@ def test_the_shipped_illustrative_rates_import_as_a_varates_file(database: str) 
 def test_recognition_lists_make_the_counts(database: str, tmp_path: Path) -> None:
     from demonitor.core.credit_code import check_character
     from demonitor.core.periods import Period
+    from demonitor.reports.progress import progress_table
     from demonitor.store.models import Recognition
-    from demonitor.store.monitoring import progress_report
 
     def code(body: str) -> str:
         return body + check_character(body)
@@ -321,9 +321,8 @@ def test_recognition_lists_make_the_counts(database: str, tmp_path: Path) -> Non
     assert "未变 unchanged 4" in run_import(database, "recognitions", lists)[1]
     assert count(database, Recognition) == 4
     with session_scope(make_engine(database)) as session:
-        report = {
-            p.code: p for p in progress_report(session, "nbs-de-2021-reconstructed", Period(2024))
-        }
+        table = progress_table(session, "nbs-de-2021-reconstructed", Period(2024))
+        report = {p.code: p for p in table.rows}
     # Since the 2022 base: 2023 the software firm; 2024 the chip maker again (renewed). The
     # chemical firm is not a digital-economy unit and does not count: 2 by 2024.
     assert report["DE02"].current_value == 2

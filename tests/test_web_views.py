@@ -7,17 +7,17 @@ from sqlalchemy import Engine
 
 from demonitor.core.permissions import Principal, Role
 from demonitor.demo.database import build_demo
-from demonitor.store.accounts import region_accounts
-from demonitor.store.db import session_scope
-from demonitor.web.charts import districts_charts, overview_charts
-from demonitor.web.i18n import number, points, yi
-from demonitor.web.views import (
+from demonitor.reports.accounts import region_accounts
+from demonitor.reports.dashboard import (
     compute_districts,
     compute_overview,
     latest_period,
     pillars_of_indicators,
     visible_overview,
 )
+from demonitor.store.db import session_scope
+from demonitor.web.charts import districts_charts, overview_charts
+from demonitor.web.i18n import number, points, yi
 
 EDITION = "nbs-de-2021-reconstructed"
 
@@ -71,7 +71,7 @@ def test_the_overview_shows_the_accounts_and_the_progress_report(demo_engine: En
 
 def test_district_rows_add_up_to_the_city(demo_engine: Engine) -> None:
     with session_scope(demo_engine) as session:
-        data = compute_districts(session, EDITION, 2024, demo=True)
+        data = compute_districts(session, EDITION, 2024)
     assert len(data.districts) == 6
     assert sum(r.core_value_added for r in data.districts) == pytest.approx(
         data.city.core_value_added
@@ -82,9 +82,9 @@ def test_district_rows_add_up_to_the_city(demo_engine: Engine) -> None:
 
 
 def test_a_districts_page_shows_the_values_it_reported_beside_the_citys(engine: Engine) -> None:
+    from demonitor.reports.dashboard import district_indicators
     from demonitor.store.catalogue import seed_reference
     from demonitor.store.observations import ObservationStore, SeriesKey
-    from demonitor.web.views import district_indicators
 
     with session_scope(engine) as session:
         seed_reference(session, "test")

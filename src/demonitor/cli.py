@@ -365,9 +365,8 @@ def account(
     from demonitor.core.periods import Period as PeriodCode
     from demonitor.core.periods import PeriodError
     from demonitor.reference.digital_economy import load_edition as load_de
-    from demonitor.store.accounts import build_accounts, category_totals, region_accounts
+    from demonitor.reports.accounts import accounts_table
     from demonitor.store.db import session_scope
-    from demonitor.store.observations import has_demo_data
 
     try:
         chosen = PeriodCode.parse(period)
@@ -379,9 +378,10 @@ def account(
         raise fail("--level 应为 category/group/class，--format 应为 table/csv/json")
     de = load_de(edition)
     with session_scope(database(database_url)) as session:
-        rows = region_accounts(session, de.name, chosen, None if region == "all" else [region])
-        breakdown = category_totals(build_accounts(session, de.name, chosen, level))
-        demo_data = has_demo_data(session)
+        report = accounts_table(
+            session, de.name, chosen, None if region == "all" else region, level
+        )
+    rows, breakdown, demo_data = report.rows, report.breakdown, report.demo
     regions = load_regions()
 
     def region_name(code: str) -> str:
@@ -489,9 +489,8 @@ def progress(
     from demonitor.core.periods import PeriodError
     from demonitor.core.progress import CATEGORY_ZH, expected_count
     from demonitor.reference.digital_economy import load_edition as load_de
+    from demonitor.reports.progress import progress_table
     from demonitor.store.db import session_scope
-    from demonitor.store.monitoring import alerts, progress_report
-    from demonitor.store.observations import has_demo_data
 
     try:
         period = PeriodCode.parse(as_of)
@@ -504,8 +503,8 @@ def progress(
         raise fail(str(error)) from error
     de = load_de(edition)
     with session_scope(database(database_url)) as session:
-        report = progress_report(session, de.name, period, region, known_at)
-        demo_data = has_demo_data(session)
+        progress_data = progress_table(session, de.name, period, region, known_at)
+    report, demo_data = progress_data.rows, progress_data.demo
     records = [
         {
             "code": p.code,
@@ -577,7 +576,7 @@ def progress(
             f"[{colours[p.category]}]{CATEGORY_ZH[p.category]}[/]",
         )
     console.print(table)
-    warnings = alerts(report)
+    warnings = progress_data.alerts
     if warnings:
         alert_table = Table(title="预警 / alerts")
         alert_table.add_column("代码")

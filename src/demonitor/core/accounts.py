@@ -9,7 +9,7 @@ each industry's own growth: that mixes price structures and does not add up to 1
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 
@@ -96,3 +96,129 @@ def contributions_at_previous_year_prices(
         )
         for key in previous_values
     }
+
+
+# Value added of units, and the accounts of a region ---------------------------------------------
+
+CORE_CATEGORIES = ("01", "02", "03", "04")
+
+
+@dataclass
+class Cell:
+    """Value added of one region × DE class (or group, category) × period, with its sources."""
+
+    value_added: float = 0.0  # 万元
+    units: int = 0
+    reported: int = 0
+    estimated: int = 0
+    missing: int = 0
+
+    def add(self, other: Cell) -> None:
+        self.value_added += other.value_added
+        self.units += other.units
+        self.reported += other.reported
+        self.estimated += other.estimated
+        self.missing += other.missing
+
+
+CellKey = tuple[str, str]  # (county-level region, DE code)
+
+
+def rate_of(industry: str, rates: Mapping[str, float]) -> float | None:
+    """The 增加值率 of a GB/T class, else of its division."""
+    return rates.get(industry, rates.get(industry[:2]))
+
+
+def value_added_cells(
+    units: Iterable[tuple[str, str, str, str]],
+    figures: Mapping[str, tuple[float | None, float | None]],
+    rates: Mapping[str, float],
+) -> dict[CellKey, Cell]:
+    """Value added by (region, DE class) of classified units.
+
+    ``units`` are (credit code, county-level region, DE class, GB/T industry); ``figures`` maps a
+    credit code to its (营业收入, 增加值) of the period. A unit's value added is its reported
+    增加值, else 营业收入 × the rate of its industry; a unit with neither is counted as missing,
+    never dropped silently.
+    """
+    cells: dict[CellKey, Cell] = {}
+    for credit_code, region, de_code, industry in units:
+        cell = cells.get((region, de_code))
+        if cell is None:
+            cell = cells[(region, de_code)] = Cell()
+        cell.units += 1
+        revenue, reported = figures.get(credit_code, (None, None))
+        if reported is not None:
+            cell.value_added += reported
+            cell.reported += 1
+            continue
+        rate = rate_of(industry, rates)
+        if revenue is not None and rate is not None:
+            cell.value_added += revenue * rate
+            cell.estimated += 1
+        else:
+            cell.missing += 1
+    return cells
+
+
+def roll_up(cells: Mapping[CellKey, Cell], width: int) -> dict[CellKey, Cell]:
+    """Cells of DE classes summed to the first ``width`` digits (2 category, 4 group, 6 class)."""
+    rolled: dict[CellKey, Cell] = {}
+    for (region, code), cell in cells.items():
+        rolled.setdefault((region, code[:width]), Cell()).add(cell)
+    return rolled
+
+
+def core_total(cells: Mapping[CellKey, Cell], regions: Iterable[str]) -> Cell:
+    """The core industries (categories 01–04) of some regions, as one cell."""
+    wanted = set(regions)
+    total = Cell()
+    for (region, code), cell in cells.items():
+        if region in wanted and code[:2] in CORE_CATEGORIES:
+            total.add(cell)
+    return total
+
+
+@dataclass(frozen=True)
+class GrowthFigures:
+    """Growth of the core industries against GDP for one region and period."""
+
+    share: float | None  # % of GDP
+    nominal_growth: float | None  # %
+    real_growth: float | None  # %
+    deflator_source: str
+    contribution: Contribution | None
+
+
+def core_growth(
+    core: float,
+    core_before: float,
+    gdp: float | None,
+    gdp_before: float | None,
+    gdp_real_growth: float | None,
+    core_price_index: float | None = None,
+) -> GrowthFigures:
+    """Share of GDP, nominal and real growth, 贡献率 and 拉动 of the core industries.
+
+    Prices: the implicit GDP deflator (previous year = 100) unless a price index of the core
+    industries is given (``core_price_index``, previous year = 100).
+    """
+    share = value_added_share(core, gdp) if gdp else None
+    nominal = (core / core_before - 1) * 100 if core_before else None
+    real: float | None = None
+    source = ""
+    result: Contribution | None = None
+    if gdp and gdp_before and gdp_real_growth is not None:
+        price_index = (gdp / gdp_before) / (1 + gdp_real_growth / 100) * 100
+        source = "GDP implicit deflator"
+        if core_price_index:
+            price_index, source = core_price_index, "DE_core_deflator"
+        if core_before:
+            volume_index = (core / core_before) / (price_index / 100) * 100
+            real = volume_index - 100
+            result = contribution(
+                constant_price_increment(core_before, volume_index),
+                constant_price_increment(gdp_before, 100 + gdp_real_growth),
+                gdp_before,
+            )
+    return GrowthFigures(share, nominal, real, source, result)

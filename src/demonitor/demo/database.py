@@ -17,10 +17,12 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from demonitor.core.accounts import core_total
+from demonitor.core.periods import Period
 from demonitor.engine.duckdb_backend import classify_to_table
 from demonitor.engine.rules import load_classification_rules
 from demonitor.reference._files import data_path, read_csv_rows
-from demonitor.store.accounts import CORE_CATEGORIES, build_accounts
+from demonitor.store.account_cells import compute_cells
 from demonitor.store.catalogue import seed_reference
 from demonitor.store.models import (
     Classification,
@@ -30,7 +32,13 @@ from demonitor.store.models import (
     Target,
     ValueAddedRate,
 )
-from demonitor.store.observations import ObservationStore, SeriesKey, ensure_period, utcnow
+from demonitor.store.observations import (
+    ObservationStore,
+    SeriesKey,
+    audit,
+    ensure_period,
+    utcnow,
+)
 
 DEMO_NOTE = "演示数据（合成）/ synthetic demo data"
 YEARS = (2020, 2021, 2022, 2023, 2024)
@@ -317,10 +325,8 @@ def _store_financials(session: Session, seed: int) -> int:
         session.flush()
         # Calibrate: scale this year's figures so the city's core share follows the demo path.
         edition = session.scalar(select(Classification.edition).limit(1))
-        accounts = build_accounts(session, edition or "", year)
-        core = sum(
-            cell.value_added for (_, key), cell in accounts.cells.items() if key in CORE_CATEGORIES
-        )
+        cells = compute_cells(session, edition or "", Period(year))
+        core = core_total(cells, {region for region, _ in cells}).value_added
         wanted = CORE_SHARE_PATH[year] / 100 * levels[year] * 10_000
         factor = wanted / core if core else 1.0
         for record in records:
@@ -434,4 +440,15 @@ def build_demo(session: Session, rows: int = 5000, seed: int = 2025) -> DemoSumm
     financial_rows = _store_financials(session, seed)
     observations += _store_indicators(store)
     observations += _store_district_indicators(store, seed)
+    # The demo writes its microdata in bulk; one audit entry records it, and the accounts follow.
+    audit(
+        session,
+        "demo",
+        "insert",
+        "financial",
+        "demo",
+        None,
+        {"enterprises": enterprises, "classified": classified, "financials": financial_rows},
+        "演示数据 / demo data",
+    )
     return DemoSummary(enterprises, classified, financial_rows, observations)

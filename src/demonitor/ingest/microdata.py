@@ -367,6 +367,25 @@ def import_register(
         )
         result.revised += bool(previous)
         result.inserted += not previous
+    if result.inserted or result.revised:
+        # The classification rows are the vintages (who, when, batch); one entry says the
+        # register's identification changed, so that the accounts follow.
+        audit(
+            session,
+            actor,
+            "classify",
+            "classification",
+            f"batch {result.batch_id}",
+            None,
+            {
+                "edition": rules.edition_name,
+                "new": result.inserted,
+                "revised": result.revised,
+                "unchanged": result.unchanged,
+            },
+            path.name,
+            at=now,
+        )
     result.rows = len(rows)
     return result
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -157,6 +158,8 @@ class Observation(Base):
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
+    # The accounts ask for the newest change of the microdata (entity in …) on every read.
+    __table_args__ = (Index("ix_audit_log_entity_id", "entity", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
@@ -292,3 +295,37 @@ class SubmissionItem(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     # The vintage this item became when approved (None while pending or when unchanged).
     observation_id: Mapped[int | None] = mapped_column(ForeignKey("observations.id"))
+
+
+class AccountCell(Base):
+    """Materialised value added of one county-level region × DE class × period (万元), computed
+    from the microdata of one data version; the accounts read these instead of the microdata.
+    Period '' holds the units with no financials of any period (every unit missing)."""
+
+    __tablename__ = "account_cells"
+    __table_args__ = (
+        UniqueConstraint("edition", "data_version", "period", "region_code", "de_code"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    edition: Mapped[str] = mapped_column(String(64))
+    data_version: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(8))
+    region_code: Mapped[str] = mapped_column(String(6))
+    de_code: Mapped[str] = mapped_column(String(6))
+    value_added: Mapped[float] = mapped_column(Float)
+    units: Mapped[int] = mapped_column(Integer)
+    reported: Mapped[int] = mapped_column(Integer)
+    estimated: Mapped[int] = mapped_column(Integer)
+    missing: Mapped[int] = mapped_column(Integer)
+
+
+class AccountBuild(Base):
+    """Which data version the materialised cells of an edition reflect."""
+
+    __tablename__ = "account_builds"
+
+    edition: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data_version: Mapped[int] = mapped_column(Integer)
+    periods: Mapped[str] = mapped_column(Text, default="")  # comma-separated
+    built_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)

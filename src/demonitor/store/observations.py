@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from demonitor.core.periods import Period as PeriodCode
@@ -170,3 +170,22 @@ def has_demo_data(session: Session) -> bool:
         is not None
         or session.scalar(select(Financial.id).where(Financial.demo.is_(True)).limit(1)) is not None
     )
+
+
+VERSION_SQL = f"SELECT max(id) FROM {AuditEntry.__tablename__}"
+
+
+def data_version(session: Session) -> int:
+    """The highest audit id — a version of the whole database, since every write is audited —
+    read once per session until the session writes something."""
+    if "data_version" not in session.info:
+        # A plain SQL read: this runs on every request, and the ORM's bookkeeping costs more
+        # than the query itself.
+        row = session.connection().exec_driver_sql(VERSION_SQL).scalar()
+        session.info["data_version"] = int(row or 0)
+    return int(session.info["data_version"])
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_version(session: Session, _context: object) -> None:
+    session.info.pop("data_version", None)

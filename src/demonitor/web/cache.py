@@ -11,30 +11,11 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from demonitor.store.models import AuditEntry
+from demonitor.store.observations import data_version
 
 T = TypeVar("T")
-
-
-VERSION_SQL = f"SELECT max(id) FROM {AuditEntry.__tablename__}"
-
-
-def data_version(session: Session) -> int:
-    """The highest audit id, read once per session until the session writes something."""
-    if "data_version" not in session.info:
-        # A plain SQL read: this runs on every request, and the ORM's bookkeeping costs more
-        # than the query itself.
-        row = session.connection().exec_driver_sql(VERSION_SQL).scalar()
-        session.info["data_version"] = int(row or 0)
-    return int(session.info["data_version"])
-
-
-@event.listens_for(Session, "after_flush")
-def _forget_version(session: Session, _context: object) -> None:
-    session.info.pop("data_version", None)
 
 
 class ResultCache:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from demonitor.reports.dashboard import Districts, IndicatorDetail, Overview
 from demonitor.web.i18n import pick
-from demonitor.web.views import Districts, IndicatorDetail, Overview
 
 
 def _yi(wan: float | None) -> float | None:

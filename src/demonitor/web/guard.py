@@ -31,8 +31,8 @@ from demonitor.core.permissions import (
     decide,
 )
 from demonitor.store.models import User
+from demonitor.store.observations import data_version
 from demonitor.store.users import UserStore, principal_of
-from demonitor.web.cache import data_version
 from demonitor.web.i18n import pick
 
 PUBLIC = Principal(Role.PUBLIC)

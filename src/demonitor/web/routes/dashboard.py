@@ -14,12 +14,8 @@ from pydantic import BaseModel, RootModel
 from sqlalchemy.orm import Session
 
 from demonitor.core.permissions import Action, Kind, Level, Resource
-from demonitor.store.observations import has_demo_data
-from demonitor.web.cache import ResultCache
-from demonitor.web.charts import districts_charts, indicator_chart, overview_charts
-from demonitor.web.guard import Ctx, Denied, authorize, needs
-from demonitor.web.render import shared_page
-from demonitor.web.views import (
+from demonitor.reports.common import city_code, latest_year
+from demonitor.reports.dashboard import (
     AlertOut,
     Card,
     DistrictDetail,
@@ -28,15 +24,18 @@ from demonitor.web.views import (
     Districts,
     IndicatorDetail,
     Overview,
+    build_overview,
     category_names,
     compute_districts,
     compute_indicator,
-    compute_overview,
     district_indicators,
-    latest_year,
     may_read_indicator,
     visible_overview,
 )
+from demonitor.web.cache import ResultCache
+from demonitor.web.charts import districts_charts, indicator_chart, overview_charts
+from demonitor.web.guard import Ctx, Denied, authorize, needs
+from demonitor.web.render import shared_page
 
 router = APIRouter()
 # Anyone may open the overview and the indicator list: the public sees what is 公开 there.
@@ -54,8 +53,6 @@ def _cache(ctx: Ctx) -> ResultCache:
 
 
 def _city(ctx: Ctx) -> str:
-    from demonitor.store.monitoring import city_code
-
     return str(_cache(ctx).get("city", lambda: city_code(ctx.db), ctx.db))
 
 
@@ -63,7 +60,7 @@ def full_overview(cache: ResultCache, db: Session, edition: str) -> Overview:
     """The overview of everything, before filtering for a reader; computed once per data version."""
 
     def compute() -> Overview:
-        return compute_overview(db, edition, has_demo_data(db))
+        return build_overview(db, edition)
 
     return cache.get("overview", compute, db)
 
@@ -93,7 +90,7 @@ def districts_for(ctx: Ctx, year: int | None) -> Districts:
     year = year or _cache(ctx).get("latest_year", lambda: latest_year(ctx.db), ctx.db)
 
     def compute() -> Districts:
-        return compute_districts(ctx.db, _edition(ctx), year, has_demo_data(ctx.db))
+        return compute_districts(ctx.db, _edition(ctx), year)
 
     result: Districts = _cache(ctx).get(f"districts:{year}", compute, ctx.db)
     return result

@@ -1,8 +1,10 @@
-"""What the dashboard pages show, as API models: a page renders exactly what its API returns.
+"""What the dashboard shows — the overview, the district comparison, an indicator's detail and
+the alerts — as typed read models (Pydantic, so that the API documents them): a page renders
+exactly what its API returns, and bulletins and exports read the same models.
 
-Figures come from the store's accounts and progress report; nothing here computes a statistic of
-its own. Results are cached until the data change (``ResultCache``) and then filtered for the
-reader: a card whose indicator the reader may not see is left out, never blanked.
+Figures come from the accounts and progress reports; nothing here computes a statistic of its
+own. The web caches these until the data change and then filters them for the reader
+(``visible_overview``): a card whose indicator the reader may not see is left out, never blanked.
 """
 
 from __future__ import annotations
@@ -14,21 +16,27 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from demonitor.core.accounts import CORE_CATEGORIES
+from demonitor.core.monitoring import IndicatorProgress, time_label, trend
 from demonitor.core.periods import Period
 from demonitor.core.permissions import Action, Kind, Level, Principal, Resource, decide
 from demonitor.reference.digital_economy import CATEGORY_NAMES_EN, load_edition
 from demonitor.reference.policy import load_targets, load_tasks
-from demonitor.store.accounts import CORE_CATEGORIES, RegionAccount, region_accounts
-from demonitor.store.models import Indicator, Observation, Region, Target
-from demonitor.store.monitoring import (
-    IndicatorProgress,
-    alerts,
+from demonitor.reports.accounts import RegionAccount, region_accounts
+from demonitor.reports.common import (
+    RegionInfo,
     city_code,
-    indicator_series,
-    progress_report,
-    time_label,
+    has_demo_data,
+    latest_period,
+    latest_year,
+    regions,
 )
+from demonitor.reports.progress import indicator_series, progress_table
+from demonitor.store.models import Indicator, Observation, Target
 
+# Rates that districts keep for their own region (enterprise digitalisation surveys, coverage
+# and resolution rates of local services). A choice of this platform, to confirm with the office.
+DISTRICT_COLLECTED = ("DE04", "DE05", "DE06", "DE12", "DE13", "DE15", "DE16")
 PILLAR_OF_GENERAL_TARGETS = "总"  # DE01 and the other 总体目标 tied to no key task
 # Where each county-level unit of Taizhou sits on the tile map (column, row; north at the top):
 # 兴化 in the north, 海陵 and 姜堰 in the middle, 高港, 泰兴 and 靖江 along the Yangtze.
@@ -194,27 +202,6 @@ class IndicatorDetail(BaseModel):
     base_value: float | None
 
 
-def latest_period(session: Session) -> Period:
-    """The newest period with city GDP: what the dashboard is as of."""
-    city = city_code(session)
-    periods = [
-        Period.parse(p)
-        for p in session.scalars(
-            select(Observation.period)
-            .where(Observation.series == "GDP", Observation.region_code == city)
-            .distinct()
-        )
-    ]
-    if not periods:
-        return Period(dt.date.today().year - 1)
-    return max(periods, key=lambda p: (p.end_time, p.frequency == "A"))
-
-
-def latest_year(session: Session) -> int:
-    as_of = latest_period(session)
-    return as_of.year if as_of.frequency == "A" else as_of.year - 1
-
-
 def pillars_of_indicators() -> dict[str, str]:
     """Indicator → pillar number (一至六) through the key tasks that name it."""
     pillar: dict[str, str] = {}
@@ -226,16 +213,6 @@ def pillars_of_indicators() -> dict[str, str]:
 
 def _period_label(time: float | None) -> str:
     return "—" if time is None else time_label(time)
-
-
-def _trend(values: dict[float, float]) -> str | None:
-    if len(values) < 2:
-        return None
-    times = sorted(values)
-    last, previous = values[times[-1]], values[times[-2]]
-    if abs(last - previous) < 1e-9:
-        return "flat"
-    return "up" if last > previous else "down"
 
 
 def _card(
@@ -271,7 +248,7 @@ def compute_cards(
 ) -> tuple[list[Card], list[AlertOut]]:
     """The indicator cards and the alerts, from one progress report."""
     city = city_code(session)
-    report = progress_report(session, edition, as_of, city)
+    table = progress_table(session, edition, as_of, city)
     indicators = {i.code: i for i in session.scalars(select(Indicator))}
     targets = {
         t.indicator_code: t
@@ -279,16 +256,14 @@ def compute_cards(
     }
     pillar = pillars_of_indicators()
     cards = []
-    for p in report:
-        years = range(p.base_year, as_of.year + 1)
-        history = indicator_series(session, p.code, city, edition, years, as_of)
+    for p in table.rows:
         cards.append(
             _card(
                 p,
                 indicators[p.code],
                 pillar.get(p.code, PILLAR_OF_GENERAL_TARGETS),
                 targets[p.code].wording_zh,
-                _trend(history),
+                trend(table.series[p.code]),
             )
         )
     return cards, [
@@ -298,8 +273,13 @@ def compute_cards(
             reasons_zh=list(a.reasons_zh),
             reasons_en=list(a.reasons_en),
         )
-        for a in alerts(report)
+        for a in table.alerts
     ]
+
+
+def build_overview(session: Session, edition: str) -> Overview:
+    """The overview of everything, before it is filtered for a reader."""
+    return compute_overview(session, edition, has_demo_data(session))
 
 
 def compute_overview(session: Session, edition: str, demo: bool) -> Overview:
@@ -382,7 +362,7 @@ def visible_overview(overview: Overview, principal: Principal, city: str) -> Ove
     )
 
 
-def _district_row(account: RegionAccount, region: Region) -> DistrictRow:
+def _district_row(account: RegionAccount, region: RegionInfo) -> DistrictRow:
     c = account.contribution
     return DistrictRow(
         code=region.code,
@@ -401,13 +381,16 @@ def _district_row(account: RegionAccount, region: Region) -> DistrictRow:
     )
 
 
-def compute_districts(session: Session, edition: str, year: int, demo: bool) -> Districts:
-    regions = {r.code: r for r in session.scalars(select(Region))}
+def compute_districts(session: Session, edition: str, year: int) -> Districts:
+    known = {r.code: r for r in regions(session)}
     accounts = region_accounts(session, edition, year)
-    rows = [_district_row(a, regions[a.region]) for a in accounts]
+    rows = [_district_row(a, known[a.region]) for a in accounts]
     city = next(r for r in rows if r.level == "city")
     return Districts(
-        year=year, demo=demo, city=city, districts=[r for r in rows if r.level != "city"]
+        year=year,
+        demo=has_demo_data(session),
+        city=city,
+        districts=[r for r in rows if r.level != "city"],
     )
 
 
@@ -459,8 +442,6 @@ def compute_indicator(
 
 def district_indicators(session: Session, region: str) -> list[DistrictIndicator]:
     """The indicators districts report for themselves, latest approved period first found."""
-    from demonitor.store.submissions import DISTRICT_COLLECTED
-
     city = city_code(session)
     found = []
     for code in DISTRICT_COLLECTED:
