@@ -14,7 +14,7 @@ from demonitor.engine.sources import load_overrides
 from demonitor.store.account_cells import latest_classifications
 from demonitor.store.catalogue import seed_reference
 from demonitor.store.db import session_scope
-from demonitor.store.identification import (
+from demonitor.services.identification import (
     ReviewError,
     decide_case,
     overrides_rows,

@@ -13,11 +13,7 @@ from sqlalchemy.orm import Session
 from demonitor.core.periods import Period
 from demonitor.core.permissions import Principal, Role
 from demonitor.ingest.templates import write_template
-from demonitor.store.catalogue import seed_reference
-from demonitor.store.db import session_scope
-from demonitor.store.models import AuditEntry, SubmissionItem
-from demonitor.store.observations import ObservationStore, SeriesKey
-from demonitor.store.submissions import (
+from demonitor.services.submissions import (
     DISTRICT_COLLECTED,
     ItemInput,
     SubmissionError,
@@ -25,6 +21,10 @@ from demonitor.store.submissions import (
     due_date,
     duties,
 )
+from demonitor.store.catalogue import seed_reference
+from demonitor.store.db import session_scope
+from demonitor.store.models import AuditEntry, SubmissionItem
+from demonitor.store.observations import ObservationStore, SeriesKey
 from demonitor.store.users import UserStore, owned_indicators, principal_of
 
 OFFICE = Principal(Role.OFFICE, "office")

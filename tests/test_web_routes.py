@@ -21,9 +21,9 @@ from sqlalchemy import select
 from demonitor.core.permissions import Role
 from demonitor.demo.accounts import DEMO_ACCOUNTS, add_demo_accounts
 from demonitor.demo.database import build_demo
+from demonitor.services.submissions import ItemInput, SubmissionStore
 from demonitor.store.db import make_engine, session_scope, upgrade
 from demonitor.store.models import Classification
-from demonitor.store.submissions import ItemInput, SubmissionStore
 from demonitor.store.users import UserStore, principal_of
 from demonitor.web.app import create_app
 from demonitor.web.guard import declared_permission

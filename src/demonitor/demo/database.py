@@ -394,7 +394,7 @@ def _store_indicators(store: ObservationStore) -> int:
 def _store_district_indicators(store: ObservationStore, seed: int) -> int:
     """Districts' own values of the indicators they report: the city's value of the year plus a
     district offset (synthetic), centred so that their plain mean is the city's value."""
-    from demonitor.store.submissions import DISTRICT_COLLECTED
+    from demonitor.services.submissions import DISTRICT_COLLECTED
 
     rng = np.random.default_rng(seed + 4754)
     districts = sorted(

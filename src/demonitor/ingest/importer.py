@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,26 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from demonitor.core.periods import Period, PeriodError
+from demonitor.core.values import CellError, ErrorSink, indicator_value_problem
+from demonitor.core.values import to_number as _number
 from demonitor.engine.sources import EXPLANATION_MARK  # the templates' second row; skipped
 from demonitor.engine.sources import cell_text as _cell_text
 from demonitor.ingest.specs import FLAG_VALUES, MONEY_UNITS, SPECS, TemplateSpec, split_header
 from demonitor.store.models import ImportBatch, Indicator, Region
 from demonitor.store.observations import ObservationStore, SeriesKey, audit
 
-ErrorSink = Callable[[int, str, str, str], None]
 Record = tuple[SeriesKey, float | None, str, str]
-
-
-@dataclass(frozen=True)
-class CellError:
-    file: str
-    row: int
-    column: str
-    reason_zh: str
-    reason_en: str
-
-    def __str__(self) -> str:
-        return f"{self.file} 第{self.row}行 [{self.column}] {self.reason_zh} / {self.reason_en}"
 
 
 @dataclass
@@ -64,13 +51,6 @@ def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
         return rows
     finally:
         workbook.close()
-
-
-def _number(text: str) -> float:
-    value = float(text.replace(",", "").replace("，", ""))
-    if not math.isfinite(value):
-        raise ValueError(text)
-    return value
 
 
 def data_rows(
@@ -128,17 +108,6 @@ def data_rows(
             )
         )
     return units, body
-
-
-def parse_number(text: str, column: str, number: int, error: ErrorSink) -> float | None:
-    """The number in a cell ('' → None), reporting text that is not one."""
-    if not text:
-        return None
-    try:
-        return _number(text.rstrip("%"))
-    except ValueError:
-        error(number, column, f"「{text}」不是数值", f"{text!r} is not a number")
-        return None
 
 
 class Importer:
@@ -344,17 +313,9 @@ class Importer:
             error(number, "indicator_code", f"指标代码{code}不存在", f"unknown indicator {code}")
         value = numbers.get("value")
         if indicator is not None and value is not None:
-            if indicator.kind == "ratio" and not 0 <= value <= 100:
-                error(
-                    number,
-                    "value",
-                    f"比率应在0～100之间，实为{value}",
-                    f"a ratio must be between 0 and 100, got {value}",
-                )
-            if indicator.kind == "milestone" and value not in (0, 1):
-                error(number, "value", "里程碑指标只能填0或1", "a milestone is 0 or 1")
-            if indicator.kind == "count_cumulative" and (value < 0 or not value.is_integer()):
-                error(number, "value", "计数应为非负整数", "a count must be a whole number ≥ 0")
+            problem = indicator_value_problem(indicator.kind, value)
+            if problem is not None:
+                error(number, "value", *problem)
         if period is None or indicator is None or value is None or not values.get("region_code"):
             return None
         key = SeriesKey(code, values["region_code"], str(period))

@@ -16,16 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from demonitor.core.periods import Period, PeriodError
+from demonitor.core.values import CellError, parse_number
 from demonitor.engine.duckdb_backend import classify_to_table
 from demonitor.engine.rules import load_classification_rules
 from demonitor.engine.sources import RegisterError
-from demonitor.ingest.importer import (
-    CellError,
-    ImportResult,
-    _read_rows,
-    data_rows,
-    parse_number,
-)
+from demonitor.ingest.importer import ImportResult, _read_rows, data_rows
 from demonitor.ingest.specs import MONEY_UNITS, SPECS
 from demonitor.reference.gbt4754 import load_industry_tree
 from demonitor.store.models import (

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from demonitor.core.permissions import Action, Kind, Level
 from demonitor.reference.digital_economy import load_edition
-from demonitor.store.identification import (
+from demonitor.services.identification import (
     QUEUES,
     ReviewCase,
     decide_case,

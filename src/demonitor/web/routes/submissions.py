@@ -13,15 +13,16 @@ from pydantic import BaseModel
 
 from demonitor.core.periods import Period
 from demonitor.core.permissions import Action, Kind, Level, Resource
-from demonitor.ingest.importer import CellError
+from demonitor.core.values import CellError
 from demonitor.ingest.templates import write_template
-from demonitor.store.models import Region, Submission, SubmissionItem
-from demonitor.store.observations import ObservationStore, SeriesKey
-from demonitor.store.submissions import (
+from demonitor.services.submissions import (
     STATUS_ZH,
     Duty,
     ItemInput,
+    ReviewLine,
+    Submission,
     SubmissionError,
+    SubmissionItem,
     SubmissionStore,
     duties,
     parse_period,
@@ -40,10 +41,6 @@ def default_period() -> str:
     return str(dt.date.today().year - 1)
 
 
-def _region_of(ctx: Ctx, submission: Submission) -> str | None:
-    return submission.scope if ctx.db.get(Region, submission.scope) is not None else None
-
-
 def _visible(ctx: Ctx, submission: Submission, items: list[SubmissionItem]) -> None:
     """The submitter, and the office that reviews it; nobody else sees unpublished values."""
     if submission.owner == ctx.principal.username:
@@ -54,7 +51,7 @@ def _visible(ctx: Ctx, submission: Submission, items: list[SubmissionItem]) -> N
         Resource(
             Kind.SUBMISSION,
             Level.INTERNAL,
-            region=_region_of(ctx, submission),
+            region=SubmissionStore(ctx.db, ctx.principal).region_of(submission),
             indicator=items[0].indicator_code if items else None,
             published=False,
         ),
@@ -217,48 +214,8 @@ def submission_page(ctx: Annotated[Ctx, SUBMIT], submission_id: int) -> Response
 # Review -----------------------------------------------------------------------------------------
 
 
-class ReviewLine(BaseModel):
-    indicator_code: str
-    region_code: str
-    value: float | None
-    note: str
-    published: float | None  # the value now published, if any
-    published_vintage: int | None
-    change: float | None
-
-
 def review_lines(ctx: Ctx, submission: Submission) -> list[ReviewLine]:
-    store = ObservationStore(ctx.db, ctx.principal.username)
-    lines = []
-    for item in SubmissionStore(ctx.db, ctx.principal).items(submission):
-        latest = store.latest(SeriesKey(item.indicator_code, item.region_code, submission.period))
-        if latest is not None and item.observation_id == latest.id:
-            # Approved: compare with the vintage it replaced.
-            earlier = [
-                v
-                for v in store.vintages(
-                    SeriesKey(item.indicator_code, item.region_code, submission.period)
-                )
-                if v.vintage < latest.vintage
-            ]
-            latest = earlier[-1] if earlier else None
-        published = latest.value if latest else None
-        lines.append(
-            ReviewLine(
-                indicator_code=item.indicator_code,
-                region_code=item.region_code,
-                value=item.value,
-                note=item.note,
-                published=published,
-                published_vintage=latest.vintage if latest else None,
-                change=(
-                    item.value - published
-                    if item.value is not None and published is not None
-                    else None
-                ),
-            )
-        )
-    return lines
+    return SubmissionStore(ctx.db, ctx.principal).review_lines(submission)
 
 
 @router.get("/review")

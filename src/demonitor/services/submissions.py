@@ -14,31 +14,40 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from demonitor.core.errors import BilingualError
 from demonitor.core.periods import Period, PeriodError
 from demonitor.core.permissions import Principal, Role
-from demonitor.ingest.importer import CellError, Importer, ImportResult, parse_number
+from demonitor.core.submissions import (
+    OPEN,
+    STATUS_ZH,
+    STATUSES,
+    SubmissionError,
+    check_editable,
+    check_reviewable,
+    due_date,
+)
+from demonitor.core.values import CellError, indicator_value_problem, parse_number
+from demonitor.ingest.importer import Importer, ImportResult
+from demonitor.reports.dashboard import DISTRICT_COLLECTED
 from demonitor.store.models import Indicator, Observation, Region, Submission, SubmissionItem
 from demonitor.store.observations import ObservationStore, SeriesKey, audit, ensure_period, utcnow
 
-# Rates that districts keep for their own region (enterprise digitalisation surveys, coverage
-# and resolution rates of local services). A choice of this platform, to confirm with the office.
-DISTRICT_COLLECTED = ("DE04", "DE05", "DE06", "DE12", "DE13", "DE15", "DE16")
 # Indicators the platform computes or counts itself: nobody submits them.
 NOT_SUBMITTED = ("DE01",)
-# Annual data are due by the end of February; quarterly ones 20 days after the quarter.
-ANNUAL_DUE = (2, 28)
-QUARTER_DUE_DAYS = 20
 
-STATUSES = ("draft", "submitted", "approved", "returned")
-STATUS_ZH = {"draft": "草稿", "submitted": "待审核", "approved": "已通过", "returned": "已退回"}
-
-
-class SubmissionError(BilingualError):
-    """Refused; the reason in Chinese and English."""
+__all__ = [
+    "DISTRICT_COLLECTED",
+    "STATUSES",
+    "STATUS_ZH",
+    "ReviewLine",
+    "Submission",
+    "SubmissionError",
+    "SubmissionItem",
+    "due_date",
+]
 
 
 @dataclass(frozen=True)
@@ -51,14 +60,6 @@ class Duty:
     due: dt.date
     published: float | None  # the latest approved value, if any
     published_vintage: int | None
-
-
-def due_date(period: Period) -> dt.date:
-    if period.frequency == "A":
-        return dt.date(period.year + 1, *ANNUAL_DUE)
-    month = period.index * 3 if period.frequency == "Q" else period.index
-    first_of_next = dt.date(period.year + month // 12, month % 12 + 1, 1)
-    return first_of_next - dt.timedelta(days=1) + dt.timedelta(days=QUARTER_DUE_DAYS)
 
 
 def parse_period(text: str) -> Period:
@@ -118,6 +119,18 @@ def _snapshot(submission: Submission) -> dict[str, object]:
     return {"status": submission.status, "period": submission.period, "comment": submission.comment}
 
 
+class ReviewLine(BaseModel):
+    """A value under review beside the value it would replace."""
+
+    indicator_code: str
+    region_code: str
+    value: float | None
+    note: str
+    published: float | None  # the value now published, if any
+    published_vintage: int | None
+    change: float | None
+
+
 class SubmissionStore:
     def __init__(self, session: Session, principal: Principal) -> None:
         self.session = session
@@ -139,6 +152,39 @@ class SubmissionStore:
                 .order_by(SubmissionItem.indicator_code, SubmissionItem.region_code)
             )
         )
+
+    def region_of(self, submission: Submission) -> str | None:
+        """The region a district's submission is for (None for a department's)."""
+        return submission.scope if self.session.get(Region, submission.scope) else None
+
+    def review_lines(self, submission: Submission) -> list[ReviewLine]:
+        """Each value beside the one published before it (before this submission's approval)."""
+        store = ObservationStore(self.session, self.principal.username)
+        lines = []
+        for item in self.items(submission):
+            key = SeriesKey(item.indicator_code, item.region_code, submission.period)
+            latest = store.latest(key)
+            if latest is not None and item.observation_id == latest.id:
+                # Approved: compare with the vintage it replaced.
+                earlier = [v for v in store.vintages(key) if v.vintage < latest.vintage]
+                latest = earlier[-1] if earlier else None
+            published = latest.value if latest else None
+            lines.append(
+                ReviewLine(
+                    indicator_code=item.indicator_code,
+                    region_code=item.region_code,
+                    value=item.value,
+                    note=item.note,
+                    published=published,
+                    published_vintage=latest.vintage if latest else None,
+                    change=(
+                        item.value - published
+                        if item.value is not None and published is not None
+                        else None
+                    ),
+                )
+            )
+        return lines
 
     def mine(self) -> list[Submission]:
         return list(
@@ -162,7 +208,7 @@ class SubmissionStore:
             select(Submission).where(
                 Submission.owner == self.principal.username,
                 Submission.period == str(period),
-                Submission.status.in_(("draft", "returned", "submitted")),
+                Submission.status.in_(OPEN),
             )
         ).first()
 
@@ -231,29 +277,14 @@ class SubmissionStore:
                 continue
             seen.add(key)
             value = parse_number(item.text.strip(), "value", row, error)
-            if value is not None:
-                if indicator.kind == "ratio" and not 0 <= value <= 100:
-                    error(
-                        row,
-                        "value",
-                        f"比率应在0～100之间，实为{value:g}",
-                        f"a ratio must be between 0 and 100, got {value:g}",
-                    )
-                elif indicator.kind == "milestone" and value not in (0, 1):
-                    error(row, "value", "里程碑指标只能填0或1", "a milestone is 0 or 1")
-                elif indicator.kind == "count_cumulative" and (value < 0 or not value.is_integer()):
-                    error(row, "value", "计数应为非负整数", "a count must be a whole number ≥ 0")
+            problem = None if value is None else indicator_value_problem(indicator.kind, value)
+            if problem is not None:
+                error(row, "value", *problem)
             checked.append((item, value))
         return checked, errors
 
     def _editable(self, submission: Submission) -> None:
-        if submission.owner != self.principal.username:
-            raise SubmissionError("只能修改本人的填报", "only the submitter edits a submission")
-        if submission.status not in ("draft", "returned"):
-            raise SubmissionError(
-                f"填报状态为「{STATUS_ZH[submission.status]}」，不能修改",
-                f"a {submission.status} submission cannot be changed",
-            )
+        check_editable(submission.status, submission.owner, self.principal.username)
 
     def save(
         self, submission: Submission, inputs: list[ItemInput], file: str = ""
@@ -342,15 +373,9 @@ class SubmissionStore:
         )
 
     def _reviewable(self, submission: Submission) -> None:
-        if self.principal.role not in (Role.OFFICE, Role.ADMIN):
-            raise SubmissionError("仅数字经济办可审核", "only the office reviews submissions")
-        if submission.status != "submitted":
-            raise SubmissionError(
-                f"填报状态为「{STATUS_ZH[submission.status]}」，无需审核",
-                f"a {submission.status} submission is not awaiting review",
-            )
-        if submission.owner == self.principal.username:
-            raise SubmissionError("不能审核本人的填报", "nobody reviews their own submission")
+        check_reviewable(
+            submission.status, submission.owner, self.principal.username, self.principal.role
+        )
 
     def approve(self, submission: Submission) -> list[Observation]:
         """Publish every value as a new vintage (an unchanged value adds none)."""

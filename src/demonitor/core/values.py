@@ -1,0 +1,57 @@
+"""Reading and checking one value as a person typed it (pure): a cell of an uploaded file and a
+field of a web form go through the same functions, so both refuse the same things."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+ErrorSink = Callable[[int, str, str, str], None]  # (row, column, reason zh, reason en)
+
+
+@dataclass(frozen=True)
+class CellError:
+    """A refused cell: where it is and why, in Chinese and English."""
+
+    file: str
+    row: int
+    column: str
+    reason_zh: str
+    reason_en: str
+
+    def __str__(self) -> str:
+        return f"{self.file} 第{self.row}行 [{self.column}] {self.reason_zh} / {self.reason_en}"
+
+
+def to_number(text: str) -> float:
+    """A finite number from text with thousands separators ('1,234.5'); ValueError otherwise."""
+    value = float(text.replace(",", "").replace("，", ""))
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def parse_number(text: str, column: str, number: int, error: ErrorSink) -> float | None:
+    """The number in a cell ('' → None), reporting text that is not one."""
+    if not text:
+        return None
+    try:
+        return to_number(text.rstrip("%"))
+    except ValueError:
+        error(number, column, f"「{text}」不是数值", f"{text!r} is not a number")
+        return None
+
+
+def indicator_value_problem(kind: str, value: float) -> tuple[str, str] | None:
+    """Why a value cannot be one of an indicator of this kind (zh, en), or None when it can."""
+    if kind == "ratio" and not 0 <= value <= 100:
+        return (
+            f"比率应在0～100之间，实为{value:g}",
+            f"a ratio must be between 0 and 100, got {value:g}",
+        )
+    if kind == "milestone" and value not in (0, 1):
+        return "里程碑指标只能填0或1", "a milestone is 0 or 1"
+    if kind == "count_cumulative" and (value < 0 or not value.is_integer()):
+        return "计数应为非负整数", "a count must be a whole number ≥ 0"
+    return None
