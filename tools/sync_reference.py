@@ -18,10 +18,10 @@ Usage: python tools/sync_reference.py [--shared ../shared]
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import csv
+import hashlib
 import io
+import json
 import shutil
 import tomllib
 from pathlib import Path

@@ -345,13 +345,13 @@ def parse_city(folder: Path) -> CityProfile:
                 f"{code} is not the region of level city in regions.csv",
             )
         )
-    indicators = parse_indicators(
-        _rows(folder / "indicators.csv", problems), str(folder / "indicators.csv"), base_year
-    )
+    indicator_rows = _rows(folder / "indicators.csv", problems)
+    indicators = parse_indicators(indicator_rows, str(folder / "indicators.csv"), base_year)
     problems.extend(indicators[1])
     tiles = _parse_tiles(_rows(folder / "tiles.csv", problems), str(folder / "tiles.csv"), table)
     problems.extend(tiles[1])
-    demo = _parse_demo(folder, settings.get("demo"), table, indicators[0], problems)
+    codes = {row.get("code", "") for row in indicator_rows}  # a bad row's code is still known
+    demo = _parse_demo(folder, settings.get("demo"), table, codes, problems)
     problems.extend(city.problems_of_unknown_keys(CITY_KEYS))
     if base_year and target_year and base_year >= target_year:
         problems.append(
@@ -592,6 +592,13 @@ def parse_indicators(
                 f"{source_text!r} must be observations, accounts or "
                 "recognitions:<list name>[:digital_only]",
             )
+        if direction == "lower" and comparator in ("ge", "gt"):
+            bad(
+                "comparator",
+                f"越低越好的指标不能用{comparator}（core.progress尚无le/lt）",
+                f"a lower-is-better indicator cannot use {comparator} "
+                "(core.progress has no le/lt yet)",
+            )
         if tolerance < 0:
             bad("tolerance", "不能为负", "must not be negative")
         if base_year and target_year and base_year >= target_year:
@@ -719,7 +726,7 @@ def _parse_demo(
     folder: Path,
     table: Any,
     regions: RegionTable,
-    indicators: list[IndicatorSpec],
+    codes: set[str],
     problems: list[Problem],
 ) -> DemoSettings:
     file = folder / "demo_indicators.csv"
@@ -727,7 +734,6 @@ def _parse_demo(
         return DemoSettings()
     demo = _Settings(folder / "city.toml", table, "demo", problems)
     problems.extend(demo.problems_of_unknown_keys(DEMO_KEYS))
-    codes = {spec.code for spec in indicators}
     county_level = {r.code for r in regions.county_level()}
 
     def known(key: str, values: Iterable[str], allowed: set[str], what_zh: str) -> None:

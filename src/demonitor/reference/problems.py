@@ -20,7 +20,7 @@ class Problem:
         where_en = self.file + (f" row {self.row}" if self.row else "")
         if self.column:
             where_zh += f" 列{self.column}"
-            where_en += f" column {self.column}"
+            where_en += f", column {self.column}"
         return f"{where_zh}：{self.zh} / {where_en}: {self.en}"
 
 
