@@ -209,10 +209,10 @@ def test_adding_an_indicator_is_one_row_plus_its_data(
         store = ObservationStore(session, "tester")
         for year, value in ((2022, 30.0), (2023, 40.0), (2024, 50.0)):
             store.record(SeriesKey("DE24", "321200", str(year)), value)
-    from demonitor.store.monitoring import progress_report
+    from demonitor.reports.progress import progress_table
 
     with session_scope(engine) as session:
-        report = {p.code: p for p in progress_report(session, DEFAULT_EDITION, Period(2024))}
+        report = {p.code: p for p in progress_table(session, DEFAULT_EDITION, Period(2024)).rows}
     assert len(report) == 24
     assert report["DE24"].current_value == 50.0 and report["DE24"].base_value == 30.0
     assert report["DE24"].category == "on_track"
