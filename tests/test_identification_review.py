@@ -11,15 +11,15 @@ from sqlalchemy.orm import Session
 
 from demonitor.core.classify import ClassificationRules
 from demonitor.engine.sources import load_overrides
-from demonitor.store.account_cells import latest_classifications
-from demonitor.store.catalogue import seed_reference
-from demonitor.store.db import session_scope
 from demonitor.services.identification import (
     ReviewError,
     decide_case,
     overrides_rows,
     review_cases,
 )
+from demonitor.store.account_cells import latest_classifications
+from demonitor.store.catalogue import seed_reference
+from demonitor.store.db import session_scope
 from demonitor.store.models import Classification, Enterprise
 from demonitor.store.observations import utcnow
 

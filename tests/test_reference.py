@@ -8,6 +8,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from demonitor.cli import app
@@ -20,6 +21,7 @@ from demonitor.reference import (
     load_tasks,
 )
 from demonitor.reference._files import data_path
+from demonitor.reference.city import PLATFORM_COLUMNS, CityProfileError
 
 runner = CliRunner()
 
@@ -30,11 +32,48 @@ def test_packaged_copies_are_identical_to_shared_sources(shared: Path) -> None:
     for entry in manifest:
         source = shared / entry["source"].removeprefix("shared/")
         packaged = data_path(entry["file"])
+        if "derived" in entry:
+            continue  # the next test
         digest = hashlib.sha256(packaged.read_bytes()).hexdigest()
         assert digest == entry["sha256"], f"{entry['file']} changed since it was copied"
         assert source.read_bytes() == packaged.read_bytes(), (
             f"{entry['file']} drifted from {entry['source']}: run tools/sync_reference.py"
         )
+
+
+def read_table(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_the_indicator_catalogue_is_the_policy_targets_plus_the_platform_columns(
+    shared: Path,
+) -> None:
+    """The Taizhou catalogue is derived from shared/policy/targets.csv: same rows, same values
+    in the policy's columns; only the platform's columns are its own (edited in the catalogue,
+    kept by tools/sync_reference.py)."""
+    manifest = json.loads(data_path("MANIFEST.json").read_text(encoding="utf-8"))
+    derived = [e for e in manifest if "derived" in e]
+    assert [e["file"] for e in derived] == ["cities/taizhou/indicators.csv"]
+    for entry in derived:
+        source = shared / entry["source"].removeprefix("shared/")
+        policy = read_table(source)
+        catalogue = read_table(data_path(entry["file"]))
+        assert [r["code"] for r in catalogue] == [r["code"] for r in policy], (
+            f"{entry['file']} lists other indicators than {entry['source']}: "
+            "run tools/sync_reference.py"
+        )
+        for mine, theirs in zip(catalogue, policy, strict=True):
+            assert {c: mine[c] for c in theirs} == theirs, (
+                f"{entry['file']} {mine['code']} drifted from {entry['source']}: "
+                "run tools/sync_reference.py"
+            )
+        assert set(catalogue[0]) - set(policy[0]) == set(PLATFORM_COLUMNS)
+        packaged = data_path(entry["file"]).read_bytes()
+        assert hashlib.sha256(packaged).hexdigest() == entry["sha256"], (
+            f"{entry['file']} changed since the last sync: run tools/sync_reference.py"
+        )
+        assert hashlib.sha256(source.read_bytes()).hexdigest() == entry["source_sha256"]
 
 
 def test_gbt4754_tree_has_the_published_counts() -> None:
@@ -97,17 +136,23 @@ def test_taizhou_regions_with_the_zone_under_gaogang() -> None:
     assert zone is not None and zone.level == "zone" and zone.county_level_code == "321203"
 
 
-def test_another_city_is_configured_by_a_region_file(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_region_table_is_read_from_a_file_or_from_the_city_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "yangzhou.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["code", "name_zh", "name_en", "level", "parent", "administered_with"])
         writer.writerow(["321000", "扬州市", "Yangzhou", "city", "", ""])
         writer.writerow(["321002", "广陵区", "Guangling", "district", "321000", ""])
-    monkeypatch.setenv("DEMONITOR_REGIONS", str(path))
-    regions = load_regions()
+    regions = load_regions(str(path))
     assert regions.city().name_zh == "扬州市"
     assert [r.code for r in regions.county_level()] == ["321002"]
+    assert load_regions().city().code == "321200"  # the profile's, without a file
+    # DEMONITOR_REGIONS is folded into the city profile: set, it is refused, not ignored.
+    monkeypatch.setenv("DEMONITOR_REGIONS", str(path))
+    with pytest.raises(CityProfileError, match="DEMONITOR_CITY"):
+        load_regions()
 
 
 def test_policy_targets_and_tasks() -> None:

@@ -138,7 +138,8 @@ def test_share_growth_and_contribution_by_hand(engine: Engine) -> None:
 
 
 def test_the_demo_database_follows_its_documented_paths(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from demonitor.demo.database import CORE_SHARE_PATH, INDICATOR_PATHS, REVISION, build_demo
+    from demonitor.demo.database import build_demo
+    from demonitor.reference.city import load_city
     from demonitor.reports.progress import progress_table
     from demonitor.store.db import make_engine, upgrade
 
@@ -146,9 +147,11 @@ def test_the_demo_database_follows_its_documented_paths(tmp_path) -> None:  # ty
     upgrade(engine)
     with session_scope(engine) as session:
         summary = build_demo(session, rows=1500, seed=11)
+    demo = load_city().demo
+    assert demo.revision is not None
     assert summary.enterprises > 1400 and summary.classified > 200
     with session_scope(engine) as session:
-        for year, share in CORE_SHARE_PATH.items():
+        for year, share in demo.core_share_path.items():
             city = region_accounts(session, EDITION, year, ["321200"])[0]
             assert city.share == pytest.approx(share), year
         # The published figures are stored as such; 2021 is chained from published growth.
@@ -158,11 +161,9 @@ def test_the_demo_database_follows_its_documented_paths(tmp_path) -> None:  # ty
         assert not gdp_2022.demo and "published" in gdp_2022.note
         gdp_2021 = store.latest(SeriesKey("GDP", "321200", "2021"))
         assert gdp_2021 is not None and gdp_2021.demo
-        code, period, first, revised, _ = REVISION
-        assert [v.value for v in store.vintages(SeriesKey(code, "321200", period))] == [
-            first,
-            revised,
-        ]
+        revision = demo.revision
+        key = SeriesKey(revision.indicator, "321200", revision.period)
+        assert [v.value for v in store.vintages(key)] == [revision.first, revision.revised]
         for year in (2020, 2024):
             districts = sum(
                 (store.latest(SeriesKey("GDP", code, str(year))) or gdp_2022).value or 0
@@ -172,8 +173,8 @@ def test_the_demo_database_follows_its_documented_paths(tmp_path) -> None:  # ty
             assert city_gdp is not None and districts == pytest.approx(city_gdp.value)
         report = {p.code: p for p in progress_table(session, EDITION, Period.parse("2024Q4")).rows}
     assert len(report) == 23
-    assert report["DE01"].current_value == pytest.approx(CORE_SHARE_PATH[2024])
-    assert report["DE05"].current_value == INDICATOR_PATHS["DE05"][2]
+    assert report["DE01"].current_value == pytest.approx(demo.core_share_path[2024])
+    assert report["DE05"].current_value == demo.indicator_paths["DE05"][2024]
     assert report["DE14"].category == "achieved"
     assert report["DE21"].lagging
 

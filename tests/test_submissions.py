@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from demonitor.core.periods import Period
 from demonitor.core.permissions import Principal, Role
 from demonitor.ingest.templates import write_template
+from demonitor.reference.city import load_city
 from demonitor.services.submissions import (
-    DISTRICT_COLLECTED,
     ItemInput,
     SubmissionError,
     SubmissionStore,
@@ -51,7 +51,7 @@ def test_a_department_owes_the_indicators_whose_owner_names_it(engine: Engine) -
         district = Principal(Role.DISTRICT, "hailing", region="321202")
         assert [
             (d.indicator.code, d.region_code) for d in duties(session, district, Period(2024))
-        ] == [(code, "321202") for code in DISTRICT_COLLECTED]
+        ] == [(code, "321202") for code in load_city().collected_by_district()]
         assert duties(session, Principal(Role.LEADER, "leader"), Period(2024)) == []
 
 

@@ -101,7 +101,7 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> DemoDatabase:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DEMONITOR_DE_EDITION", "DEMONITOR_REGIONS")
+        if k not in ("DEMONITOR_DE_EDITION", "DEMONITOR_REGIONS", "DEMONITOR_CITY")
     }
     env["DEMONITOR_HOME"] = str(folder / "home")
     env["COLUMNS"] = "160"  # rich wraps the printed table to the terminal width

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from demonitor.core.permissions import Role
+from demonitor.reference.city import CityProfile, load_city
 from demonitor.store.users import UserStore
 
 
@@ -24,7 +25,8 @@ class DemoAccount:
     department: str | None = None
 
 
-DEMO_ACCOUNTS = (
+DISTRICT_PASSWORD = "Demo-Quxian-2025"
+CITY_ACCOUNTS = (
     DemoAccount("admin", Role.ADMIN, "Demo-Guanli-2025", "系统管理员"),
     DemoAccount("office", Role.OFFICE, "Demo-Shuzi-2025", "市数字经济办"),
     DemoAccount("statistics", Role.STATISTICS, "Demo-Tongji-2025", "市统计局"),
@@ -35,16 +37,33 @@ DEMO_ACCOUNTS = (
         "市工业和信息化局",
         department="市工业和信息化局",
     ),
-    DemoAccount("hailing", Role.DISTRICT, "Demo-Quxian-2025", "海陵区", region="321202"),
-    DemoAccount("jiangyan", Role.DISTRICT, "Demo-Quxian-2025", "姜堰区", region="321204"),
-    DemoAccount("leader", Role.LEADER, "Demo-Lingdao-2025", "领导小组"),
 )
+LEADER_ACCOUNT = DemoAccount("leader", Role.LEADER, "Demo-Lingdao-2025", "领导小组")
+
+
+def demo_accounts(city: CityProfile | None = None) -> tuple[DemoAccount, ...]:
+    """The demo accounts: the city's, one per district the profile's ``[demo]`` names (with
+    the region's name), and the leader's."""
+    city = city or load_city()
+    districts = []
+    for entry in city.demo.district_accounts:
+        region = city.regions.get(entry.region)
+        name = region.name_zh if region else entry.region
+        districts.append(
+            DemoAccount(entry.username, Role.DISTRICT, DISTRICT_PASSWORD, name, region=entry.region)
+        )
+    return (*CITY_ACCOUNTS, *districts, LEADER_ACCOUNT)
+
+
+# The accounts of the profile selected when this module is imported (for the CLI and tests).
+DEMO_ACCOUNTS = demo_accounts()
 
 
 def add_demo_accounts(session: Session) -> list[DemoAccount]:
     """Create the demo accounts that are missing; returns all of them."""
     store = UserStore(session, "demo")
-    for account in DEMO_ACCOUNTS:
+    accounts = demo_accounts()
+    for account in accounts:
         if store.get(account.username) is None:
             store.add(
                 account.username,
@@ -55,4 +74,4 @@ def add_demo_accounts(session: Session) -> list[DemoAccount]:
                 password=account.password,
                 must_change_password=False,
             )
-    return list(DEMO_ACCOUNTS)
+    return list(accounts)

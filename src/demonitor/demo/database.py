@@ -2,7 +2,8 @@
 
 Deterministic for a seed. Real published figures (``policy/published-figures.csv``, reliability
 A or B) are used where they exist, recorded with their source; every other value is synthetic
-and stored with ``demo = true`` and a note saying so.
+and stored with ``demo = true`` and a note saying so. The city, its districts, the demo's years,
+paths and seed come from the city profile (``[demo]`` of city.toml and demo_indicators.csv).
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ from demonitor.core.periods import Period
 from demonitor.engine.duckdb_backend import classify_to_table
 from demonitor.engine.rules import load_classification_rules
 from demonitor.reference._files import data_path, read_csv_rows
+from demonitor.reference.city import CityProfile, load_city
 from demonitor.store.account_cells import compute_cells
 from demonitor.store.catalogue import seed_reference
 from demonitor.store.models import (
     Classification,
     Enterprise,
     Financial,
-    Region,
     Target,
     ValueAddedRate,
 )
@@ -41,29 +42,12 @@ from demonitor.store.observations import (
 )
 
 DEMO_NOTE = "演示数据（合成）/ synthetic demo data"
-YEARS = (2020, 2021, 2022, 2023, 2024)
-CITY = "321200"
-# Comparable-price growth (%) and price index (previous year = 100) of the city's GDP. Growth for
-# 2020–2023 is published; 2024, 2025 and every price index are synthetic.
-GDP_GROWTH = {2020: 3.6, 2021: 10.1, 2022: 4.4, 2023: 6.8, 2024: 6.0}
-GDP_PRICE = {2021: 103.0, 2022: 102.07, 2023: 98.5, 2024: 100.2}
-# Share of city GDP of each county-level unit (synthetic, near the published district levels).
-DISTRICT_SHARE = {
-    "321202": 0.116,
-    "321203": 0.158,
-    "321204": 0.150,
-    "321281": 0.167,
-    "321282": 0.197,
-    "321283": 0.212,
-}
 # Share of the year's GDP reached by the end of each quarter (synthetic seasonal pattern).
 CUMULATIVE_SEASONAL_SHARE = (0.236, 0.482, 0.735, 1.0)
 HALF_YEAR_SHARE = CUMULATIVE_SEASONAL_SHARE[1]
 # Cumulative comparable growth of city GDP, January–June (synthetic).
 HALF_YEAR_GROWTH = {"2024Q2": 6.5, "2025Q2": 5.6}
 DEMO_2025_CUMULATIVE = {"2025Q1": 1862.0, "2025Q2": 3741.0}  # 亿元, synthetic
-# Core value added as % of GDP that the demo calibrates to (synthetic path towards 13.5 %).
-CORE_SHARE_PATH = {2020: 8.6, 2021: 9.3, 2022: 10.0, 2023: 10.8, 2024: 11.6}
 # Illustrative 增加值率 by GB/T division, shipped as data in the varates template's columns
 # (``demonitor import varates`` reads it): NOT official rates, and labelled so in every row.
 ILLUSTRATIVE_RATES_FILE = "demo/illustrative_va_rates.csv"
@@ -77,32 +61,6 @@ def illustrative_rates() -> dict[str, float]:
 
 
 DEFAULT_RATE = 0.25
-# Indicator paths for the city (2022 base, 2023, 2024); counts are cumulative since 2022.
-INDICATOR_PATHS: dict[str, tuple[float, float, float]] = {
-    "DE02": (0, 12, 25),
-    "DE03": (0, 6, 14),
-    "DE04": (55, 58, 61),
-    "DE05": (72, 75.6, 79.1),
-    "DE06": (82, 85.5, 88),
-    "DE07": (0, 1, 1),
-    "DE08": (0, 5, 9),
-    "DE09": (0, 11, 21),
-    "DE10": (0, 70, 118),
-    "DE11": (0, 0, 1),
-    "DE12": (70, 85, 95),
-    "DE13": (80, 90, 96),
-    "DE14": (85, 95, 100),
-    "DE15": (85, 87, 88.5),
-    "DE16": (90, 96, 99),
-    "DE17": (60, 75, 82),
-    "DE18": (70, 80, 86),
-    "DE19": (60, 78, 90),
-    "DE20": (50, 70, 85),
-    "DE21": (40, 45, 48),
-    "DE22": (0, 0, 0),
-    "DE23": (1, 2, 3),
-}
-REVISION = ("DE05", "2023", 75.0, 75.6, "工信局核实后修订 / revised after verification")
 
 
 @dataclass(frozen=True)
@@ -183,52 +141,60 @@ def _store_rates(session: Session) -> None:
     session.flush()
 
 
-def _gdp_levels() -> dict[int, float]:
-    """City GDP (亿元): published 2020 and 2022, the other years chained with growth × price."""
+def _gdp_levels(city: CityProfile) -> dict[int, float]:
+    """City GDP (亿元): published where it is (the first demo year must be), the other years
+    chained with growth × price."""
+    demo = city.demo
     published = {
         int(r["period"]): float(r["value"])
         for r in published_figures()
-        if r["region_code"] == CITY and r["indicator"] == "GDP" and r["period"].isdigit()
+        if r["region_code"] == city.code and r["indicator"] == "GDP" and r["period"].isdigit()
     }
-    levels = {2020: published[2020]}
-    for year in YEARS[1:]:
-        chained = levels[year - 1] * (1 + GDP_GROWTH[year] / 100) * GDP_PRICE[year] / 100
+    first = demo.years[0]
+    levels = {first: published[first]}
+    for year in demo.years[1:]:
+        chained = levels[year - 1] * (1 + demo.gdp_growth[year] / 100) * demo.gdp_price[year] / 100
         levels[year] = published.get(year, chained)
     return levels
 
 
-def district_shares(year: int) -> dict[str, float]:
-    """Each county-level unit's share of city GDP: 靖江 and 泰兴 gain a little each year, and
-    the shares are renormalised so that the districts always add up to the city."""
+def district_shares(year: int, city: CityProfile | None = None) -> dict[str, float]:
+    """Each county-level unit's share of city GDP: the faster-growing units (靖江 and 泰兴)
+    gain a little each year from the base year, and the shares are renormalised so that the
+    districts always add up to the city."""
+    city = city or load_city()
+    faster = city.demo.faster_growing
     drifted = {
-        code: share * (1 + 0.004 * (year - 2022) * (1 if code in ("321282", "321283") else -0.5))
-        for code, share in DISTRICT_SHARE.items()
+        code: share * (1 + 0.004 * (year - city.base_year) * (1 if code in faster else -0.5))
+        for code, share in city.demo.district_gdp_share.items()
     }
     total = sum(drifted.values())
     return {code: value / total for code, value in drifted.items()}
 
 
-def _store_gdp(store: ObservationStore) -> int:
+def _store_gdp(store: ObservationStore, city: CityProfile) -> int:
     written = 0
+    code = city.code
     published = {
-        (r["indicator"], r["period"]) for r in published_figures() if r["region_code"] == CITY
+        (r["indicator"], r["period"]) for r in published_figures() if r["region_code"] == code
     }
-    levels = _gdp_levels()
+    levels = _gdp_levels(city)
     for year, level in levels.items():
         real = ("GDP", str(year)) in published
         note = "公开数据 / published figure" if real else DEMO_NOTE
         store.record(
-            SeriesKey("GDP", CITY, str(year)), level * 10_000, unit="万元", note=note, demo=not real
+            SeriesKey("GDP", code, str(year)), level * 10_000, unit="万元", note=note, demo=not real
         )
+        real_growth = ("GDP_growth", str(year)) in published
         store.record(
-            SeriesKey("GDP_growth", CITY, str(year)),
-            GDP_GROWTH[year],
+            SeriesKey("GDP_growth", code, str(year)),
+            city.demo.gdp_growth[year],
             unit="%",
-            note="公开数据 / published figure" if year <= 2023 else DEMO_NOTE,
-            demo=year > 2023,
+            note="公开数据 / published figure" if real_growth else DEMO_NOTE,
+            demo=not real_growth,
         )
         written += 2
-        for district, share in district_shares(year).items():
+        for district, share in district_shares(year, city).items():
             store.record(
                 SeriesKey("GDP", district, str(year)),
                 level * share * 10_000,
@@ -238,7 +204,8 @@ def _store_gdp(store: ObservationStore) -> int:
             )
             store.record(
                 SeriesKey("GDP_growth", district, str(year)),
-                GDP_GROWTH[year] + (0.4 if district in ("321282", "321283") else -0.2),
+                city.demo.gdp_growth[year]
+                + (0.4 if district in city.demo.faster_growing else -0.2),
                 unit="%",
                 note=DEMO_NOTE,
                 demo=True,
@@ -249,9 +216,9 @@ def _store_gdp(store: ObservationStore) -> int:
     published_quarters = {
         row["period"]: (float(row["value"]), row["source_url"])
         for row in published_figures()
-        if row["region_code"] == CITY and row["indicator"] == "GDP_cumulative"
+        if row["region_code"] == code and row["indicator"] == "GDP_cumulative"
     }
-    for year in (*YEARS, 2025):
+    for year in (*city.demo.years, 2025):
         for quarter, share in enumerate(CUMULATIVE_SEASONAL_SHARE, start=1):
             period = f"{year}Q{quarter}"
             if period in published_quarters:
@@ -265,7 +232,7 @@ def _store_gdp(store: ObservationStore) -> int:
             else:
                 value, note, demo = levels[year] * share, DEMO_NOTE, True
             store.record(
-                SeriesKey("GDP", CITY, period, cumulative=True),
+                SeriesKey("GDP", code, period, cumulative=True),
                 value * 10_000,
                 unit="万元",
                 note=note,
@@ -274,7 +241,7 @@ def _store_gdp(store: ObservationStore) -> int:
             written += 1
     for period, growth in HALF_YEAR_GROWTH.items():
         store.record(
-            SeriesKey("GDP_growth", CITY, period, cumulative=True),
+            SeriesKey("GDP_growth", code, period, cumulative=True),
             growth,
             unit="%",
             note=DEMO_NOTE,
@@ -284,7 +251,7 @@ def _store_gdp(store: ObservationStore) -> int:
     return written
 
 
-def _store_financials(session: Session, seed: int) -> int:
+def _store_financials(session: Session, seed: int, city: CityProfile) -> int:
     """Revenue and value added per enterprise and year, calibrated to the demo core-share path."""
     rng = np.random.default_rng(seed)
     enterprises = list(session.execute(select(Enterprise.credit_code, Enterprise.industry_code)))
@@ -295,10 +262,10 @@ def _store_financials(session: Session, seed: int) -> int:
     rate_noise = rng.normal(1.0, 0.08, size=count)
     rows = 0
     now = utcnow()
-    levels = _gdp_levels()
+    levels = _gdp_levels(city)
     rates = illustrative_rates()
     annual: dict[str, Financial] = {}
-    for offset, year in enumerate(YEARS):
+    for offset, year in enumerate(city.demo.years):
         period = ensure_period(session, str(year))
         revenue = base * (1 + trend) ** offset
         figures = []
@@ -327,7 +294,7 @@ def _store_financials(session: Session, seed: int) -> int:
         edition = session.scalar(select(Classification.edition).limit(1))
         cells = compute_cells(session, edition or "", Period(year))
         core = core_total(cells, {region for region, _ in cells}).value_added
-        wanted = CORE_SHARE_PATH[year] / 100 * levels[year] * 10_000
+        wanted = city.demo.core_share_path[year] / 100 * levels[year] * 10_000
         factor = wanted / core if core else 1.0
         for record in records:
             record.revenue = (record.revenue or 0) * factor
@@ -366,49 +333,48 @@ def _store_half_years(session: Session, annual_2024: dict[str, Financial], now: 
     return rows
 
 
-def _store_indicators(store: ObservationStore) -> int:
+def _store_indicators(store: ObservationStore, city: CityProfile) -> int:
     written = 0
-    for code, path in INDICATOR_PATHS.items():
-        for year, value in zip((2022, 2023, 2024), path, strict=True):
-            first = REVISION[2] if (code, str(year)) == REVISION[:2] else value
+    revision = city.demo.revision
+    for code, path in city.demo.indicator_paths.items():
+        for year, value in sorted(path.items()):
+            revised_here = revision is not None and (code, str(year)) == (
+                revision.indicator,
+                revision.period,
+            )
             store.record(
-                SeriesKey(code, CITY, str(year)),
-                first,
+                SeriesKey(code, city.code, str(year)),
+                revision.first if revision is not None and revised_here else value,
                 note=DEMO_NOTE,
                 demo=True,
                 at=dt.datetime(year + 1, 1, 31, tzinfo=dt.UTC),
             )
             written += 1
-    code, period, _, revised, reason = REVISION
+    if revision is None:
+        return written
     store.record(
-        SeriesKey(code, CITY, period),
-        revised,
+        SeriesKey(revision.indicator, city.code, revision.period),
+        revision.revised,
         note=DEMO_NOTE,
-        reason=reason,
+        reason=revision.reason,
         demo=True,
-        at=dt.datetime(2024, 6, 30, tzinfo=dt.UTC),
+        at=dt.datetime(int(revision.period[:4]) + 1, 6, 30, tzinfo=dt.UTC),
     )
     return written + 1
 
 
-def _store_district_indicators(store: ObservationStore, seed: int) -> int:
+def _store_district_indicators(store: ObservationStore, seed: int, city: CityProfile) -> int:
     """Districts' own values of the indicators they report: the city's value of the year plus a
     district offset (synthetic), centred so that their plain mean is the city's value."""
-    from demonitor.services.submissions import DISTRICT_COLLECTED
-
     rng = np.random.default_rng(seed + 4754)
-    districts = sorted(
-        store.session.scalars(
-            select(Region.code).where(Region.level.in_(("district", "county_city")))
-        )
-    )
+    districts = sorted(r.code for r in city.regions.county_level())
     written = 0
-    for code in DISTRICT_COLLECTED:
-        if code not in INDICATOR_PATHS:
+    for code in city.collected_by_district():
+        if code not in city.demo.indicator_paths:
             continue
         offsets = rng.normal(0.0, 4.0, len(districts))
         offsets -= offsets.mean()
-        for year, city_value in zip((2022, 2023, 2024), INDICATOR_PATHS[code], strict=True):
+        for year, city_value in sorted(city.demo.indicator_paths[code].items()):
             drift = rng.normal(0.0, 0.8, len(districts))
             drift -= drift.mean()
             for region, offset, noise in zip(districts, offsets, drift, strict=True):
@@ -424,22 +390,23 @@ def _store_district_indicators(store: ObservationStore, seed: int) -> int:
     return written
 
 
-# Alarm thresholds (触警阈值) the demo office has configured.
-DEMO_ALARMS = {"DE21": 60.0, "DE17": 80.0}
-
-
-def build_demo(session: Session, rows: int = 5000, seed: int = 2025) -> DemoSummary:
-    """Fill an empty, migrated database with the demo data set."""
-    seed_reference(session, "demo")
-    for target in session.scalars(select(Target).where(Target.indicator_code.in_(DEMO_ALARMS))):
-        target.alarm_threshold = DEMO_ALARMS[target.indicator_code]
+def build_demo(session: Session, rows: int | None = None, seed: int | None = None) -> DemoSummary:
+    """Fill an empty, migrated database with the demo data set of the city profile (its
+    ``[demo]`` rows and seed unless given)."""
+    city = load_city()
+    rows = city.demo.rows if rows is None else rows
+    seed = city.demo.seed if seed is None else seed
+    seed_reference(session, "demo", city)
+    alarms = city.demo.alarms
+    for target in session.scalars(select(Target).where(Target.indicator_code.in_(alarms))):
+        target.alarm_threshold = alarms[target.indicator_code]
     enterprises, classified = _store_register(session, rows, seed)
     _store_rates(session)
     store = ObservationStore(session, "demo")
-    observations = _store_gdp(store)
-    financial_rows = _store_financials(session, seed)
-    observations += _store_indicators(store)
-    observations += _store_district_indicators(store, seed)
+    observations = _store_gdp(store, city)
+    financial_rows = _store_financials(session, seed, city)
+    observations += _store_indicators(store, city)
+    observations += _store_district_indicators(store, seed, city)
     # The demo writes its microdata in bulk; one audit entry records it, and the accounts follow.
     audit(
         session,

@@ -1,6 +1,13 @@
 """Reference standards as versioned data: GB/T 4754-2017, the NBS 2021 digital-economy
-classification, the regions of the city, and the policy's targets and tasks."""
+classification, the city profile (its regions, indicator catalogue, tile map and demo
+settings), and the policy's targets and tasks."""
 
+from demonitor.reference.city import (
+    CityProfile,
+    CityProfileError,
+    IndicatorSpec,
+    load_city,
+)
 from demonitor.reference.digital_economy import (
     DEFAULT_EDITION,
     DEClass,
@@ -14,11 +21,15 @@ from demonitor.reference.regions import RegionTable, load_regions
 
 __all__ = [
     "DEFAULT_EDITION",
+    "CityProfile",
+    "CityProfileError",
     "DEClass",
     "Edition",
     "EditionError",
+    "IndicatorSpec",
     "IndustryTree",
     "RegionTable",
+    "load_city",
     "load_edition",
     "load_industry_tree",
     "load_regions",

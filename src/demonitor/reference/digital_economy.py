@@ -317,6 +317,11 @@ def list_editions() -> list[dict[str, object]]:
 
 
 def load_edition(name: str | None = None) -> Edition:
+    """The edition ``name``; by default ``DEMONITOR_DE_EDITION``, else the city profile's."""
+    if not name and not os.environ.get("DEMONITOR_DE_EDITION"):
+        from demonitor.reference.city import load_city
+
+        name = load_city().edition
     name = name or os.environ.get("DEMONITOR_DE_EDITION") or DEFAULT_EDITION
     return _load_edition_cached(name, str(_user_dir()))
 

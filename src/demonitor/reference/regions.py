@@ -1,17 +1,17 @@
 """Administrative regions (GB/T 2260 codes) of the city the platform serves.
 
-The region table is data: ``DEMONITOR_REGIONS`` names a CSV with the columns of
-``data/regions/taizhou.csv`` to serve another city.
+The region table is data: ``regions.csv`` of the city profile that ``DEMONITOR_CITY`` selects
+(``data/cities/taizhou/regions.csv`` by default; see ``reference/city.py``).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from demonitor.reference._files import data_path, read_csv_rows
+from demonitor.reference._files import read_csv_rows
+from demonitor.reference.problems import DataFileError, Problem
 
 LEVELS = ("city", "district", "county_city", "zone")
 REQUIRED = ("code", "name_zh", "name_en", "level", "parent")
@@ -55,17 +55,38 @@ class RegionTable:
         return [r for r in self.by_code.values() if r.level in ("district", "county_city")]
 
 
-def parse_regions(rows: list[dict[str, str]], source: str) -> RegionTable:
-    problems: list[str] = []
-    if rows and (missing := [c for c in REQUIRED if c not in rows[0]]):
-        raise ValueError(f"{source}: 缺少列 / missing columns: {', '.join(missing)}")
+def region_problems(rows: list[dict[str, str]], source: str) -> tuple[list[Region], list[Problem]]:
+    """The regions of a table's rows, and every problem found (file, row, column, reason)."""
+    problems: list[Problem] = []
+    if not rows:
+        return [], [Problem(source, 0, "", "文件没有数据行", "the file has no data rows")]
+    if missing := [c for c in REQUIRED if c not in rows[0]]:
+        return [], [Problem(source, 1, ", ".join(missing), "缺少列", "missing columns")]
     regions: list[Region] = []
-    for number, row in enumerate(rows, start=2):
+    for number, row in enumerate(rows, start=2):  # the header is row 1
         code = row["code"]
         if not (code.isdigit() and len(code) == 6):
-            problems.append(f"row {number}: 区划代码应为6位数字 / code must be 6 digits: {code!r}")
+            problems.append(
+                Problem(
+                    source,
+                    number,
+                    "code",
+                    f"区划代码「{code}」应为6位数字",
+                    f"the region code {code!r} must be 6 digits",
+                )
+            )
         if row["level"] not in LEVELS:
-            problems.append(f"row {number}: level must be one of {', '.join(LEVELS)}")
+            problems.append(
+                Problem(
+                    source,
+                    number,
+                    "level",
+                    f"「{row['level']}」应为{'/'.join(LEVELS)}之一",
+                    f"{row['level']!r} must be one of {', '.join(LEVELS)}",
+                )
+            )
+        if not row["name_zh"]:
+            problems.append(Problem(source, number, "name_zh", "名称为空", "the name is empty"))
         regions.append(
             Region(
                 code=code,
@@ -77,23 +98,58 @@ def parse_regions(rows: list[dict[str, str]], source: str) -> RegionTable:
                 source=row.get("source", ""),
             )
         )
-    codes = {r.code for r in regions}
-    for region in regions:
-        for ref in (region.parent, region.administered_with):
+    codes = [r.code for r in regions]
+    for number, region in enumerate(regions, start=2):
+        if codes.count(region.code) > 1 and codes.index(region.code) + 2 != number:
+            problems.append(
+                Problem(
+                    source, number, "code", f"区划代码{region.code}重复", f"duplicate {region.code}"
+                )
+            )
+        for column, ref in (
+            ("parent", region.parent),
+            ("administered_with", region.administered_with),
+        ):
             if ref and ref not in codes:
-                problems.append(f"{region.code}: 引用了未知区划 / refers to unknown region {ref}")
+                problems.append(
+                    Problem(
+                        source,
+                        number,
+                        column,
+                        f"引用了未知区划{ref}",
+                        f"refers to unknown region {ref}",
+                    )
+                )
     if sum(r.level == "city" for r in regions) != 1:
-        problems.append("区划表须有且仅有一个city / exactly one region must have level city")
+        problems.append(
+            Problem(
+                source,
+                0,
+                "level",
+                "区划表须有且仅有一个city",
+                "exactly one region must have the level city",
+            )
+        )
+    return regions, problems
+
+
+def parse_regions(rows: list[dict[str, str]], source: str) -> RegionTable:
+    regions, problems = region_problems(rows, source)
     if problems:
-        raise ValueError(f"{source}: 区划表无效 / invalid region table: " + "; ".join(problems))
+        raise DataFileError("区划表", "region table", problems)
     return RegionTable(regions, source)
 
 
 def load_regions(path: str | None = None) -> RegionTable:
-    return _load_regions_cached(path or os.environ.get("DEMONITOR_REGIONS") or "")
+    """The regions of the city profile (``DEMONITOR_CITY``), or of the region table ``path``."""
+    if path:
+        return _load_regions_cached(path)
+    from demonitor.reference.city import load_city
+
+    return load_city().regions
 
 
 @cache
 def _load_regions_cached(path: str) -> RegionTable:
-    file = Path(path) if path else data_path("regions/taizhou.csv")
+    file = Path(path)
     return parse_regions(list(read_csv_rows(file)), str(file))

@@ -20,8 +20,9 @@ from demonitor.core.accounts import CORE_CATEGORIES
 from demonitor.core.monitoring import IndicatorProgress, time_label, trend
 from demonitor.core.periods import Period
 from demonitor.core.permissions import Action, Kind, Level, Principal, Resource, decide
+from demonitor.reference.city import load_city
 from demonitor.reference.digital_economy import CATEGORY_NAMES_EN, load_edition
-from demonitor.reference.policy import load_targets, load_tasks
+from demonitor.reference.policy import load_tasks
 from demonitor.reports.accounts import RegionAccount, region_accounts
 from demonitor.reports.common import (
     RegionInfo,
@@ -31,23 +32,10 @@ from demonitor.reports.common import (
     latest_year,
     regions,
 )
-from demonitor.reports.progress import indicator_series, progress_table
+from demonitor.reports.progress import FROM_ACCOUNTS, indicator_series, progress_table
 from demonitor.store.models import Indicator, Observation, Target
 
-# Rates that districts keep for their own region (enterprise digitalisation surveys, coverage
-# and resolution rates of local services). A choice of this platform, to confirm with the office.
-DISTRICT_COLLECTED = ("DE04", "DE05", "DE06", "DE12", "DE13", "DE15", "DE16")
 PILLAR_OF_GENERAL_TARGETS = "总"  # DE01 and the other 总体目标 tied to no key task
-# Where each county-level unit of Taizhou sits on the tile map (column, row; north at the top):
-# 兴化 in the north, 海陵 and 姜堰 in the middle, 高港, 泰兴 and 靖江 along the Yangtze.
-TILE_POSITIONS = {
-    "321281": (1, 0),
-    "321202": (1, 1),
-    "321204": (2, 1),
-    "321203": (0, 2),
-    "321283": (1, 2),
-    "321282": (2, 3),
-}
 
 
 class Card(BaseModel):
@@ -128,7 +116,7 @@ class Overview(BaseModel):
     demo: bool
     share_year: int | None
     share: float | None
-    share_target: float
+    share_target: float | None
     share_series: list[SeriesPoint]
     core_value_added: float | None  # 万元
     categories: list[Category]
@@ -305,7 +293,11 @@ def compute_overview(session: Session, edition: str, demo: bool) -> Overview:
             )
             for code in CORE_CATEGORIES
         ]
-    share_target = next(t.target for t in load_targets() if t.code == "DE01")
+    share_target = session.scalars(
+        select(Target.target)
+        .join(Indicator, Indicator.code == Target.indicator_code)
+        .where(Indicator.source == FROM_ACCOUNTS, Target.region_code == city)
+    ).first()
     return Overview(
         as_of=str(as_of),
         demo=demo,
@@ -377,7 +369,7 @@ def _district_row(account: RegionAccount, region: RegionInfo) -> DistrictRow:
         contribution_rate=c.contribution_rate if c else None,
         pull=c.pull if c else None,
         by_category=account.by_category,
-        tile=TILE_POSITIONS.get(region.code),
+        tile=load_city().tile_positions().get(region.code),
     )
 
 
@@ -406,7 +398,7 @@ def compute_indicator(
         return None
     as_of = latest_period(session)
     values = indicator_series(
-        session, code, region, edition, range(target.base_year - 2, as_of.year + 1), as_of
+        session, indicator, region, edition, range(target.base_year - 2, as_of.year + 1), as_of
     )
     series = [SeriesPoint(period=_period_label(t), value=v) for t, v in sorted(values.items())]
     rows = session.scalars(
@@ -426,7 +418,6 @@ def compute_indicator(
         )
         for o in rows
     ]
-    note = next((t.note for t in load_targets() if t.code == code), "")
     return IndicatorDetail(
         card=card,
         region=region,
@@ -434,9 +425,18 @@ def compute_indicator(
         vintages=vintages,
         owner_zh=indicator.owner_zh,
         frequency=indicator.frequency,
-        source_note=note,
+        source_note=indicator.note,
         base_year=target.base_year,
         base_value=values.get(float(target.base_year)),
+    )
+
+
+def district_collected(session: Session) -> list[Indicator]:
+    """The indicators each district reports for its own region (the catalogue's collected_by)."""
+    return list(
+        session.scalars(
+            select(Indicator).where(Indicator.collected_by == "district").order_by(Indicator.code)
+        )
     )
 
 
@@ -444,10 +444,8 @@ def district_indicators(session: Session, region: str) -> list[DistrictIndicator
     """The indicators districts report for themselves, latest approved period first found."""
     city = city_code(session)
     found = []
-    for code in DISTRICT_COLLECTED:
-        indicator = session.get(Indicator, code)
-        if indicator is None:
-            continue
+    for indicator in district_collected(session):
+        code = indicator.code
         latest = session.scalars(
             select(Observation)
             .where(Observation.series == code, Observation.region_code == region)

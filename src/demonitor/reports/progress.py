@@ -1,9 +1,10 @@
 """Progress of every indicator against its target, and the alerts: what ``demonitor progress``
 prints and every card of the dashboard shows.
 
-DE01 (core share of GDP) is computed from the value-added accounts; counts of recognitions come
-from the recognition lists when one has been imported; the other indicators come from their
-approved observations (latest vintage, or the newest one recorded by a vintage date).
+Where an indicator's values come from is the catalogue's ``source``: ``accounts`` (the core share
+of GDP, computed from the value-added accounts), ``recognitions:<list>`` (counted from a
+recognition list once one has been imported) or ``observations`` (approved values, the latest
+vintage or the newest one recorded by a vintage date).
 """
 
 from __future__ import annotations
@@ -16,22 +17,14 @@ from sqlalchemy.orm import Session
 
 from demonitor.core.monitoring import Alert, IndicatorProgress, TargetSpec, alerts, judge
 from demonitor.core.periods import Period
+from demonitor.reference.city import recognition_source
 from demonitor.reports.accounts import region_accounts
 from demonitor.reports.common import city_code, has_demo_data
 from demonitor.store.account_cells import latest_classifications
 from demonitor.store.models import Indicator, Recognition, Target
 from demonitor.store.observations import ObservationStore, SeriesKey
 
-COMPUTED_FROM_ACCOUNTS = "DE01"
-# Counts made from recognition lists when a list has been imported: list name, and whether only
-# digital-economy units count (DE02 counts 高新技术企业 in a digital-economy class).
-COUNTED_FROM_RECOGNITIONS = {
-    "DE02": ("高新技术企业", True),
-    "DE07": ("国家智能制造示范项目", False),
-    "DE08": ("省级工业互联网标杆工厂", False),
-    "DE09": ("智能制造示范工厂", False),
-    "DE10": ("智能制造示范车间", False),
-}
+FROM_ACCOUNTS = "accounts"
 
 Series = dict[float, float]
 
@@ -48,10 +41,9 @@ class ProgressTable:
 
 
 def recognition_counts(
-    session: Session, code: str, edition: str, base_year: int, years: range
+    session: Session, list_name: str, digital_only: bool, edition: str, base_year: int, years: range
 ) -> Series | None:
     """Cumulative counts since the base year from a recognition list, or None without a list."""
-    list_name, digital_only = COUNTED_FROM_RECOGNITIONS[code]
     rows = list(
         session.execute(
             select(Recognition.credit_code, Recognition.year).where(
@@ -75,7 +67,7 @@ def recognition_counts(
 
 def indicator_series(
     session: Session,
-    code: str,
+    indicator: Indicator,
     region: str,
     edition: str,
     years: range,
@@ -84,15 +76,19 @@ def indicator_series(
 ) -> Series:
     """Values on the continuous time axis of Period.end_time: annual values up to the as-of
     year, and the quarters of the as-of year up to the as-of quarter."""
-    if code == COMPUTED_FROM_ACCOUNTS:
+    code = indicator.code
+    if indicator.source == FROM_ACCOUNTS:
         values = {}
         for year in years:
             account = region_accounts(session, edition, year, [region])[0]
             if account.share is not None:
                 values[float(year)] = account.share
         return values
-    if code in COUNTED_FROM_RECOGNITIONS and region == city_code(session):
-        counted = recognition_counts(session, code, edition, years.start, years)
+    recognised = recognition_source(indicator.source)
+    if recognised is not None and region == city_code(session):
+        counted = recognition_counts(
+            session, recognised.list_name, recognised.digital_only, edition, years.start, years
+        )
         if counted is not None:
             return counted
     store = ObservationStore(session, "reader")
@@ -122,10 +118,7 @@ def target_spec(indicator: Indicator, target: Target) -> TargetSpec:
         base_year=target.base_year,
         tolerance=target.tolerance,
         alarm_threshold=target.alarm_threshold,
-        # A percentage cannot pass 100 — except a share computed from the accounts.
-        natural_limit=(
-            100.0 if indicator.unit == "%" and indicator.code != COMPUTED_FROM_ACCOUNTS else None
-        ),
+        natural_limit=indicator.natural_limit,
     )
 
 
@@ -146,7 +139,7 @@ def progress_table(
     for target in sorted(targets, key=lambda t: t.indicator_code):
         indicator = indicators[target.indicator_code]
         years = range(target.base_year, as_of.year + 1)
-        values = indicator_series(session, indicator.code, region, edition, years, as_of, known_at)
+        values = indicator_series(session, indicator, region, edition, years, as_of, known_at)
         series[indicator.code] = values
         rows.append(judge(target_spec(indicator, target), values))
     return ProgressTable(

@@ -1,10 +1,10 @@
 """Data submission and review (填报与审核).
 
 A department owes the city values of the indicators it owns; a district owes its own region's
-values of the indicators collected by district (``DISTRICT_COLLECTED``). A submission holds one
-period's values of one submitter and moves draft → submitted → approved or returned. Nothing is
-saved until every value of the submission is valid. Approval records each value through
-``ObservationStore`` — a new vintage, with the submission named in its reason — so nothing
+values of the indicators the catalogue says districts collect (``collected_by``). A
+submission holds one period's values of one submitter and moves draft → submitted → approved or
+returned. Nothing is saved until every value of the submission is valid. Approval records each
+value through ``ObservationStore`` — a new vintage, with the submission named in its reason — so nothing
 already published is overwritten, and every step is in the audit log.
 """
 
@@ -31,15 +31,10 @@ from demonitor.core.submissions import (
 )
 from demonitor.core.values import CellError, indicator_value_problem, parse_number
 from demonitor.ingest.importer import Importer, ImportResult
-from demonitor.reports.dashboard import DISTRICT_COLLECTED
 from demonitor.store.models import Indicator, Observation, Region, Submission, SubmissionItem
 from demonitor.store.observations import ObservationStore, SeriesKey, audit, ensure_period, utcnow
 
-# Indicators the platform computes or counts itself: nobody submits them.
-NOT_SUBMITTED = ("DE01",)
-
 __all__ = [
-    "DISTRICT_COLLECTED",
     "STATUSES",
     "STATUS_ZH",
     "ReviewLine",
@@ -84,9 +79,16 @@ def duties(session: Session, principal: Principal, period: Period) -> list[Duty]
     city = next(code for code, r in regions.items() if r.level == "city")
     pairs: list[tuple[str, str]] = []
     if principal.role is Role.DEPARTMENT:
-        pairs = [(c, city) for c in sorted(principal.indicators) if c not in NOT_SUBMITTED]
+        # Indicators the platform computes itself (from the accounts) nobody submits.
+        pairs = [
+            (c, city)
+            for c in sorted(principal.indicators)
+            if c in indicators and indicators[c].source != "accounts"
+        ]
     elif principal.role is Role.DISTRICT and principal.region:
-        pairs = [(c, principal.region) for c in DISTRICT_COLLECTED if c in indicators]
+        pairs = [
+            (c, principal.region) for c, i in indicators.items() if i.collected_by == "district"
+        ]
     store = ObservationStore(session, principal.username)
     owed = []
     for code, region in pairs:

@@ -1,22 +1,37 @@
-"""Seed the reference tables of a new database: regions, indicators and targets of the policy."""
+"""Seed the reference tables of a database from the city profile: its regions, its indicator
+catalogue and the city's targets (``reference/city.py``, selected by ``DEMONITOR_CITY``)."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from demonitor.reference.policy import load_targets
-from demonitor.reference.regions import RegionTable, load_regions
+from demonitor.reference.city import CityProfile, IndicatorSpec, load_city
 from demonitor.store.models import Indicator, Region, Target
 from demonitor.store.observations import audit
 
-DEFAULT_TOLERANCE = {"approx": 0.3}  # "左右": ±0.3 percentage points unless configured
+# Columns the catalogue defines and every seeding brings in line with the profile (they say how
+# the platform computes an indicator). The others — name, owner, level, frequency, direction and
+# the targets — are set when the indicator is first seeded and are then the office's to change.
+CATALOGUE_COLUMNS = ("missing_base", "natural_limit", "collected_by", "measure", "source", "note")
 
 
-def seed_reference(session: Session, actor: str, regions: RegionTable | None = None) -> int:
-    """Add the regions, indicators and city targets that are missing; returns rows added."""
-    regions = regions or load_regions()
-    added = 0
-    for region in regions:
+def _catalogue_values(spec: IndicatorSpec) -> dict[str, object]:
+    return {
+        "missing_base": spec.missing_base,
+        "natural_limit": spec.natural_limit,
+        "collected_by": spec.collected_by,
+        "measure": spec.measure,
+        "source": spec.source,
+        "note": spec.note,
+    }
+
+
+def seed_reference(session: Session, actor: str, city: CityProfile | None = None) -> int:
+    """Add the regions, indicators and city targets that are missing, and bring the catalogue
+    columns of existing indicators in line with the profile; returns rows added or changed."""
+    city = city or load_city()
+    changed = 0
+    for region in city.regions:
         if session.get(Region, region.code) is None:
             session.add(
                 Region(
@@ -29,47 +44,72 @@ def seed_reference(session: Session, actor: str, regions: RegionTable | None = N
                 )
             )
             audit(session, actor, "insert", "region", region.code, None, {"name": region.name_zh})
-            added += 1
+            changed += 1
     session.flush()
-    city = regions.city().code
-    for target in load_targets():
-        if session.get(Indicator, target.code) is None:
-            session.add(
-                Indicator(
-                    code=target.code,
-                    section=target.section,
-                    name_zh=target.name_zh,
-                    name_en=target.name_en,
-                    unit=target.unit,
-                    kind=target.kind,
-                    owner_zh=target.suggested_owner_zh,
-                    frequency="A",
-                    direction=1,
-                    level="公开" if target.code == "DE01" else "内部",
-                )
+    for spec in city.indicators:
+        existing = session.get(Indicator, spec.code)
+        if existing is not None:
+            changed += _align(session, actor, existing, spec)
+            continue
+        session.add(
+            Indicator(
+                code=spec.code,
+                section=spec.section,
+                name_zh=spec.name_zh,
+                name_en=spec.name_en,
+                unit=spec.unit,
+                kind=spec.kind,
+                owner_zh=spec.owner_zh,
+                frequency=spec.frequency,
+                direction=spec.sign,
+                level=spec.level,
+                **_catalogue_values(spec),
             )
-            session.flush()
-            session.add(
-                Target(
-                    indicator_code=target.code,
-                    region_code=city,
-                    base_year=2022,
-                    target_year=target.target_year,
-                    target=target.target,
-                    comparator=target.comparator,
-                    tolerance=DEFAULT_TOLERANCE.get(target.comparator, 0.0),
-                    aspirational="力争" in target.wording_zh,
-                    wording_zh=target.wording_zh,
-                )
+        )
+        session.flush()
+        session.add(
+            Target(
+                indicator_code=spec.code,
+                region_code=city.code,
+                base_year=spec.base_year,
+                target_year=spec.target_year,
+                target=spec.target,
+                comparator=spec.comparator,
+                tolerance=spec.tolerance,
+                aspirational=spec.aspirational,
+                wording_zh=spec.wording_zh,
             )
-            audit(
-                session,
-                actor,
-                "insert",
-                "indicator",
-                target.code,
-                None,
-                {"target": target.target, "comparator": target.comparator},
-            )
-            added += 2
-    return added
+        )
+        audit(
+            session,
+            actor,
+            "insert",
+            "indicator",
+            spec.code,
+            None,
+            {"target": spec.target, "comparator": spec.comparator, "base_year": spec.base_year},
+        )
+        changed += 2
+    return changed
+
+
+def _align(session: Session, actor: str, indicator: Indicator, spec: IndicatorSpec) -> int:
+    """Set the catalogue columns that differ from the profile (after 0006, or a profile edit)."""
+    wanted = _catalogue_values(spec)
+    before = {
+        c: getattr(indicator, c) for c in CATALOGUE_COLUMNS if getattr(indicator, c) != wanted[c]
+    }
+    if not before:
+        return 0
+    for column in before:
+        setattr(indicator, column, wanted[column])
+    audit(
+        session,
+        actor,
+        "update",
+        "indicator",
+        spec.code,
+        before,
+        {c: wanted[c] for c in before},
+    )
+    return 1

@@ -110,6 +110,23 @@ class Indicator(Base):
     frequency: Mapped[str] = mapped_column(String(1), default="A")
     direction: Mapped[int] = mapped_column(Integer, default=1)
     level: Mapped[str] = mapped_column(String(8), default="内部")  # 公开 | 内部 | 涉密
+    # From the city profile's catalogue (reference/city.py IndicatorSpec), since 0006:
+    # no_assessment | first_value | zero — what stands in for a missing base-year value
+    missing_base: Mapped[str] = mapped_column(
+        String(16), default="no_assessment", server_default="no_assessment"
+    )
+    natural_limit: Mapped[float | None] = mapped_column(Float)  # 100 for a coverage rate
+    collected_by: Mapped[str] = mapped_column(  # department | district
+        String(16), default="department", server_default="department"
+    )
+    measure: Mapped[str] = mapped_column(  # stock | count_since_base
+        String(16), default="stock", server_default="stock"
+    )
+    # observations | accounts | recognitions:<list name>[:digital_only]
+    source: Mapped[str] = mapped_column(
+        String(128), default="observations", server_default="observations"
+    )
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Target(Base):
