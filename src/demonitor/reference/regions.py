@@ -6,11 +6,11 @@ The region table is data: ``DEMONITOR_REGIONS`` names a CSV with the columns of
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from demonitor import config
 from demonitor.reference._files import data_path, read_csv_rows
 
 LEVELS = ("city", "district", "county_city", "zone")
@@ -90,7 +90,7 @@ def parse_regions(rows: list[dict[str, str]], source: str) -> RegionTable:
 
 
 def load_regions(path: str | None = None) -> RegionTable:
-    return _load_regions_cached(path or os.environ.get("DEMONITOR_REGIONS") or "")
+    return _load_regions_cached(path or config.regions_file() or "")
 
 
 @cache
