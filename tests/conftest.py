@@ -73,7 +73,7 @@ def write_register(tmp_path: Path) -> WriteRegister:
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated database; on PostgreSQL a schema of its own, dropped afterwards."""
     if request.param == "sqlite":

@@ -28,6 +28,9 @@ from demonitor.web.app import create_app
 from demonitor.web.guard import declared_permission
 from demonitor.web.settings import Settings
 
+# A demo database and every route × every role: most of a minute.
+pytestmark = pytest.mark.slow
+
 ROLES = ("public", "admin", "office", "statistics", "department", "district", "leader")
 USER_OF_ROLE = {
     "admin": "admin",
