@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-data
 
-.PHONY: demo test lint typecheck bench clean browser
+.PHONY: demo test test-fast lint typecheck bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ typecheck: $(STAMP)
 
 test: lint typecheck browser
 	$(BIN)/pytest -q
+
+# For quick local loops: no browser, no PostgreSQL, nothing slow; no lint or typecheck either.
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not browser and not postgres and not slow"
 
 bench: $(STAMP)
 	$(BIN)/python bench/classify.py

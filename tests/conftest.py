@@ -13,6 +13,7 @@ from demonitor.engine.rules import load_classification_rules
 from demonitor.store.db import make_engine, upgrade
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REGISTER_HEADER = ["credit_code", "name", "region_code", "industry_code", "business_scope"]
 
 
@@ -38,6 +39,12 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.fail(f"../shared not found at {SHARED}: tests need it beside the project")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def fixtures() -> Path:
+    """Copies of ../shared files the tests read (see tests/fixtures/README.md)."""
+    return FIXTURES
 
 
 WriteRegister = Callable[..., Path]
@@ -66,7 +73,7 @@ def write_register(tmp_path: Path) -> WriteRegister:
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated database; on PostgreSQL a schema of its own, dropped afterwards."""
     if request.param == "sqlite":

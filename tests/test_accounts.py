@@ -17,8 +17,8 @@ from demonitor.core.accounts import (
 )
 
 
-def published(shared: Path) -> dict[str, float]:
-    path = shared / "policy" / "published-figures.csv"
+def published(fixtures: Path) -> dict[str, float]:
+    path = fixtures / "policy" / "published-figures.csv"
     with path.open(encoding="utf-8") as handle:
         return {
             f"{r['indicator']}@{r['period']}": float(r["value"])
@@ -27,8 +27,8 @@ def published(shared: Path) -> dict[str, float]:
         }
 
 
-def test_nbs_2023_core_composition_reproduces_the_published_shares(shared: Path) -> None:
-    figures = published(shared)
+def test_nbs_2023_core_composition_reproduces_the_published_shares(fixtures: Path) -> None:
+    figures = published(fixtures)
     categories = {c: figures[f"DE_core_VA_{c}@2023"] for c in ("01", "02", "03", "04")}
     assert sum(categories.values()) == figures["DE_core_VA@2023"] == 127555
     shares = composition(categories)
@@ -40,8 +40,8 @@ def test_nbs_2023_core_composition_reproduces_the_published_shares(shared: Path)
     }
 
 
-def test_nbs_2023_core_share_of_gdp_is_9_9_percent(shared: Path) -> None:
-    figures = published(shared)
+def test_nbs_2023_core_share_of_gdp_is_9_9_percent(fixtures: Path) -> None:
+    figures = published(fixtures)
     # 2023 GDP as revised after the 5th economic census: 1,294,272 亿元 (NBS, 2024-12).
     share = value_added_share(figures["DE_core_VA@2023"], 1_294_272)
     assert round(share, 1) == figures["DE_core_share@2023"] == 9.9

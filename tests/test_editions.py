@@ -132,3 +132,55 @@ def test_unknown_edition_name_is_an_error_for_classify(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "nope" in result.output
+
+
+def test_the_dashboard_uses_the_edition_the_command_line_uses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from demonitor.core.permissions import Role
+    from demonitor.store.catalogue import seed_reference
+    from demonitor.store.db import make_engine, session_scope, upgrade
+    from demonitor.store.users import UserStore
+    from demonitor.web.app import app_from_environment
+
+    path = write_rows(tmp_path / "local.csv", reconstructed_rows())
+    loaded = runner.invoke(app, ["reference", "load-de", str(path), "--edition", "local-de-1"])
+    assert loaded.exit_code == 0, loaded.output
+    monkeypatch.setenv("DEMONITOR_DE_EDITION", "local-de-1")
+
+    shown = runner.invoke(app, ["reference", "show", "010606"])
+    assert shown.exit_code == 0, shown.output
+    assert "local-de-1" in shown.output  # the command line's edition
+
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        seed_reference(session, "tester")
+        UserStore(session, "tester").add(
+            "stats", Role.STATISTICS, password="A-long-pass-2025", must_change_password=False
+        )
+    engine.dispose()
+    monkeypatch.setenv("DEMONITOR_DATABASE_URL", url)
+    monkeypatch.setenv("DEMONITOR_SERVE_SECURE_COOKIES", "0")  # serve on loopback: plain HTTP
+    web = app_from_environment()  # as each worker of `demonitor serve` builds it
+    try:
+        client = TestClient(web)
+        login = client.get("/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login)
+        assert token is not None
+        answer = client.post(
+            "/login",
+            data={"username": "stats", "password": "A-long-pass-2025", "csrf_token": token[1]},
+        )
+        assert answer.status_code == 200, answer.text
+        page = client.get("/identification")
+        assert page.status_code == 200
+        assert "local-de-1" in page.text
+        assert "nbs-de-2021-reconstructed" not in page.text
+    finally:
+        web.state.engine.dispose()

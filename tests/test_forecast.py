@@ -24,14 +24,14 @@ def series(path: Path) -> list[float]:
     return [float(r[1]) for r in rows[1:]]
 
 
-def fixture(shared: Path, name: str) -> dict[str, Any]:
-    return dict(json.loads((shared / "fixtures" / "forecasting" / name).read_text("utf-8")))
+def fixture(fixtures: Path, name: str) -> dict[str, Any]:
+    return dict(json.loads((fixtures / "forecasting" / name).read_text("utf-8")))
 
 
 @pytest.mark.parametrize("model", ["aust_fpp1", "aust_ets1", "aust_ets2", "aust_ets3"])
-def test_ets_with_r_parameters_reproduces_r_exactly(shared: Path, model: str) -> None:
-    values = series(shared / "fixtures" / "forecasting" / "austourists_2005q1_2010q4.csv")
-    case = fixture(shared, "austourists_ets_R_forecast.json")["models"][model]
+def test_ets_with_r_parameters_reproduces_r_exactly(fixtures: Path, model: str) -> None:
+    values = series(fixtures / "forecasting" / "austourists_2005q1_2010q4.csv")
+    case = fixture(fixtures, "austourists_ets_R_forecast.json")["models"][model]
     p = case["R_params"]
     params = EtsParameters(
         alpha=p["alpha"],
@@ -64,9 +64,9 @@ def test_ets_with_r_parameters_reproduces_r_exactly(shared: Path, model: str) ->
     assert result.upper95 == pytest.approx(expected["upper95"], abs=5e-6)
 
 
-def test_estimated_ets_matches_statsmodels_and_is_close_to_r(shared: Path) -> None:
-    values = series(shared / "fixtures" / "forecasting" / "austourists_2005q1_2010q4.csv")
-    case = fixture(shared, "austourists_ets_R_forecast.json")
+def test_estimated_ets_matches_statsmodels_and_is_close_to_r(fixtures: Path) -> None:
+    values = series(fixtures / "forecasting" / "austourists_2005q1_2010q4.csv")
+    case = fixture(fixtures, "austourists_ets_R_forecast.json")
     result = ets_estimated(values, period=4, horizon=5)
     # The reference run of statsmodels 0.15 recorded in the fixture …
     reference = case["warning_estimation_differs"]["statsmodels_ETSModel_AAA_forecast_h5"]
@@ -77,9 +77,9 @@ def test_estimated_ets_matches_statsmodels_and_is_close_to_r(shared: Path) -> No
     assert result.parameters["smoothing_level"] is not None
 
 
-def test_arima_matches_the_stata_manual(shared: Path) -> None:
-    values = series(shared / "fixtures" / "forecasting" / "wpi1_quarterly.csv")
-    case = fixture(shared, "wpi1_arima111_stata_published.json")
+def test_arima_matches_the_stata_manual(fixtures: Path) -> None:
+    values = series(fixtures / "forecasting" / "wpi1_quarterly.csv")
+    case = fixture(fixtures, "wpi1_arima111_stata_published.json")
     published = case["published_stata"]
     result = arima_111_with_drift(values, horizon=8)
     assert result.ar1 == pytest.approx(published["ar1"], abs=1e-3)

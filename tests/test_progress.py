@@ -19,13 +19,13 @@ from demonitor.core.progress import (
 )
 
 
-def cases(shared: Path) -> dict[str, Any]:
-    path = shared / "fixtures" / "forecasting" / "cagr_target_tracking_examples.json"
+def cases(fixtures: Path) -> dict[str, Any]:
+    path = fixtures / "forecasting" / "cagr_target_tracking_examples.json"
     return {c["id"]: c for c in json.loads(path.read_text(encoding="utf-8"))["cases"]}
 
 
-def test_digital_economy_index_growth_as_published(shared: Path) -> None:
-    case = cases(shared)["ceprei_dei_2013_2021"]
+def test_digital_economy_index_growth_as_published(fixtures: Path) -> None:
+    case = cases(fixtures)["ceprei_dei_2013_2021"]
     rate = cagr(case["v_start"], case["v_end"], case["t_end"] - case["t_start"])
     assert round(rate * 100, 2) == case["expected_cagr_pct"]  # 24.06 %
     assert round(times_growth(case["v_start"], case["v_end"]), 2) == case["expected_times_growth"]
@@ -35,13 +35,13 @@ def test_digital_economy_index_growth_as_published(shared: Path) -> None:
     assert round(times_growth(1000, levels["数字基础设施"]), 2) == 10.60
 
 
-def test_simple_cagr_as_published(shared: Path) -> None:
-    case = cases(shared)["htuse_simple"]
+def test_simple_cagr_as_published(fixtures: Path) -> None:
+    case = cases(fixtures)["htuse_simple"]
     assert round(cagr(case["v_start"], case["v_end"], case["years"]) * 100, 1) == 26.0
 
 
-def test_national_core_share_against_the_14th_plan_target(shared: Path) -> None:
-    case = cases(shared)["cn_14th_fyp_digital_core_share"]
+def test_national_core_share_against_the_14th_plan_target(fixtures: Path) -> None:
+    case = cases(fixtures)["cn_14th_fyp_digital_core_share"]
     result = assess(
         base_year=case["base_year"],
         base_value=case["base_value"],

@@ -137,6 +137,7 @@ def test_share_growth_and_contribution_by_hand(engine: Engine) -> None:
     assert hailing.share == pytest.approx(450 / 21_000 * 100)
 
 
+@pytest.mark.slow
 def test_the_demo_database_follows_its_documented_paths(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from demonitor.demo.database import build_demo
     from demonitor.reference.city import load_city
@@ -385,6 +386,7 @@ def test_quarterly_accounts_are_cumulative_against_the_same_period_a_year_before
     )
 
 
+@pytest.mark.slow
 def test_every_output_of_a_demo_database_says_it_is_synthetic(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import json
 

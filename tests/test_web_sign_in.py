@@ -79,6 +79,7 @@ def test_an_unknown_user_and_a_wrong_password_get_the_same_answer(url: str) -> N
     assert "用户名或密码不正确" in nobody.text and "wrong username or password" not in nobody.text
 
 
+@pytest.mark.slow
 def test_one_address_is_throttled_whatever_the_usernames_tried(url: str) -> None:
     app = create_app(Settings(database_url=url, secret_key="test"))
     client = TestClient(app)

@@ -1224,19 +1224,18 @@ def serve(
     ] = True,
 ) -> None:
     """运行网页平台 / run the web platform (pages and /api/v1)."""
-    import os
-
     import uvicorn
 
+    from demonitor import config
     from demonitor.store.db import database_url as resolve_url
-    from demonitor.web.settings import INSECURE_COOKIES, SERVE_SECURE_COOKIES, secret_key
+    from demonitor.web.settings import secret_key
 
     url = resolve_url(database_url)
     database(url).dispose()  # refuse here, clearly, rather than in every worker
     secret_key()  # made once here: workers starting together would race to create it
     loopback = is_loopback(host)
     if secure_cookies is None:
-        secure_cookies = not loopback and os.environ.get(INSECURE_COOKIES) != "1"
+        secure_cookies = not loopback and not config.insecure_cookies()
     if not secure_cookies and not loopback:
         errors.print(
             "[yellow]警告 / warning:[/] 在非本机地址上以普通HTTP发送会话Cookie，"
@@ -1246,8 +1245,7 @@ def serve(
             highlight=False,
         )
     # Workers are separate processes: they read their settings from the environment.
-    os.environ["DEMONITOR_DATABASE_URL"] = url
-    os.environ[SERVE_SECURE_COOKIES] = "1" if secure_cookies else "0"
+    config.hand_to_workers(url, secure_cookies)
     shown_host = f"[{host}]" if ":" in host else host
     console.print(
         f"网页平台 / web platform: http://{shown_host}:{port}/ "

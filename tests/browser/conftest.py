@@ -60,6 +60,16 @@ def screenshot(page: Page, name: str) -> Path:
     return path
 
 
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test of this folder is a browser test (``-m "not browser"`` leaves them out)."""
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
 # The demo database ----------------------------------------------------------------------------
 
 
@@ -141,10 +151,16 @@ def live_server(demo_database: DemoDatabase) -> Iterator[str]:
     """The platform on the demo database, served by uvicorn in a background thread."""
     import uvicorn
 
+    from demonitor.reference.digital_economy import DEFAULT_EDITION
     from demonitor.web.app import create_app
     from demonitor.web.settings import Settings
 
-    app = create_app(Settings(database_url=demo_database.url, secret_key="browser-tests"))
+    # The edition the demo database was built with (without DEMONITOR_DE_EDITION, above).
+    app = create_app(
+        Settings(
+            database_url=demo_database.url, secret_key="browser-tests", edition=DEFAULT_EDITION
+        )
+    )
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="browser-tests-server", daemon=True)

@@ -265,6 +265,7 @@ def test_the_language_switch_turns_the_pages_to_english_and_back(visitor: NewVis
 # Submission and review ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_submission_is_checked_submitted_approved_and_published_on_the_dashboard(
     visitor: NewVisitor,
     indicator_kinds: dict[str, str],
@@ -367,6 +368,7 @@ def test_a_submission_is_checked_submitted_approved_and_published_on_the_dashboa
     screenshot(office.page, "indicator-DE05-after-approval")
 
 
+@pytest.mark.slow
 def test_a_returned_submission_carries_the_comment_and_can_be_edited_again(
     visitor: NewVisitor,
     indicator_kinds: dict[str, str],
@@ -410,6 +412,7 @@ def test_a_returned_submission_carries_the_comment_and_can_be_edited_again(
     expect(office.page.locator(f"#review-{number}")).to_contain_text(f"{float(corrected):.2f}")
 
 
+@pytest.mark.slow
 def test_a_write_is_committed_before_the_browser_follows_the_redirect(
     visitor: NewVisitor, indicator_kinds: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -470,6 +473,7 @@ def test_a_district_is_refused_another_districts_submission_on_the_page_and_the_
 # Accounts -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_user_added_by_the_admin_must_change_the_generated_password_first(
     visitor: NewVisitor,
 ) -> None:

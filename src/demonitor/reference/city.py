@@ -17,7 +17,6 @@ an indicator is one row of ``indicators.csv`` (plus its data).
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from collections.abc import Iterable
@@ -26,6 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from demonitor import config
 from demonitor.reference._files import data_path, read_csv_rows
 from demonitor.reference.problems import DataFileError, Problem
 from demonitor.reference.regions import RegionTable, region_problems
@@ -77,8 +77,8 @@ _CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
 
 
 def city_setting() -> str:
-    """The ``DEMONITOR_CITY`` setting (read here until ``demonitor.config`` exists)."""
-    return os.environ.get(CITY_SETTING, "").strip() or DEFAULT_CITY
+    """The ``DEMONITOR_CITY`` setting."""
+    return config.city() or DEFAULT_CITY
 
 
 def packaged_cities() -> list[str]:
@@ -283,7 +283,7 @@ def resolve_city(name: str | None = None) -> Path:
 
 def load_city(name: str | None = None) -> CityProfile:
     """The city profile ``name`` (a packaged name or a folder), by default ``DEMONITOR_CITY``."""
-    if os.environ.get(RETIRED_REGIONS_SETTING):
+    if config.regions_file():
         raise CityProfileError(
             [
                 Problem(

@@ -11,13 +11,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
+from demonitor import config
 from demonitor.reference._files import data_path
 from demonitor.reference.gbt4754 import IndustryTree, load_industry_tree
 
@@ -297,7 +297,7 @@ BUILTIN = {
 
 def home() -> Path:
     """Where the platform keeps user-loaded data (``DEMONITOR_HOME``)."""
-    return Path(os.environ.get("DEMONITOR_HOME", Path.home() / ".local" / "share" / "demonitor"))
+    return config.home()
 
 
 def _user_dir() -> Path:
@@ -318,11 +318,11 @@ def list_editions() -> list[dict[str, object]]:
 
 def load_edition(name: str | None = None) -> Edition:
     """The edition ``name``; by default ``DEMONITOR_DE_EDITION``, else the city profile's."""
-    if not name and not os.environ.get("DEMONITOR_DE_EDITION"):
+    if not name and not config.de_edition():
         from demonitor.reference.city import load_city
 
         name = load_city().edition
-    name = name or os.environ.get("DEMONITOR_DE_EDITION") or DEFAULT_EDITION
+    name = name or config.de_edition() or DEFAULT_EDITION
     return _load_edition_cached(name, str(_user_dir()))
 
 

@@ -1,11 +1,12 @@
 """Data submission and review (填报与审核).
 
 A department owes the city values of the indicators it owns; a district owes its own region's
-values of the indicators the catalogue says districts collect (``collected_by``). A
-submission holds one period's values of one submitter and moves draft → submitted → approved or
-returned. Nothing is saved until every value of the submission is valid. Approval records each
-value through ``ObservationStore`` — a new vintage, with the submission named in its reason — so nothing
-already published is overwritten, and every step is in the audit log.
+values of the indicators the catalogue says districts collect (``collected_by``). A submission
+holds one period's values of one submitter and moves draft → submitted → approved or returned
+(the rules are ``core.submissions``). Nothing is saved until every value of the submission is
+valid. Approval records each value through ``ObservationStore`` — a new vintage, with the
+submission named in its reason — so nothing already published is overwritten, and every step
+is in the audit log.
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ Alembic migrations shipped in the package, never by ``create_all``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,12 +16,14 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-DEFAULT_URL = "sqlite:///demonitor.db"
+from demonitor import config
+
+DEFAULT_URL = config.DEFAULT_DATABASE_URL
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def database_url(url: str | None = None) -> str:
-    return url or os.environ.get("DEMONITOR_DATABASE_URL") or DEFAULT_URL
+    return url or config.database_url()
 
 
 def make_engine(url: str | None = None) -> Engine:

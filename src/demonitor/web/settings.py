@@ -1,34 +1,34 @@
-"""How the web platform runs: database, secret key, cookie policy.
+"""How the web platform runs: database, secret key, cookie policy, classification edition.
 
 The secret key signs session cookies. It comes from ``DEMONITOR_SECRET_KEY`` or, failing that, a
 file ``secret_key`` in ``DEMONITOR_HOME`` created once with mode 0600, so that sessions survive
-a restart and every worker of one installation signs alike.
+a restart and every worker of one installation signs alike. The edition is the command line's:
+``DEMONITOR_DE_EDITION`` or the packaged default.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from demonitor import config
+from demonitor.reference.digital_economy import load_edition
 from demonitor.store.db import database_url
 
-SESSION_HOURS = 8
-# Plain-HTTP cookies on an intranet address, knowingly.
-INSECURE_COOKIES = "DEMONITOR_INSECURE_COOKIES"
-# serve's decision, handed to its uvicorn workers, which are separate processes.
-SERVE_SECURE_COOKIES = (
-    "DEMONITOR_SERVE_SECURE_COOKIES"  # a working day; after it a person signs in again
-)
+SESSION_HOURS = 8  # a working day; after it a person signs in again
+# Kept here for callers that named them; the environment is read by demonitor.config only.
+INSECURE_COOKIES = config.INSECURE_COOKIES
+SERVE_SECURE_COOKIES = config.SERVE_SECURE_COOKIES
 
 
 def demonitor_home() -> Path:
-    return Path(os.environ.get("DEMONITOR_HOME", Path.home() / ".demonitor"))
+    return config.home()
 
 
 def secret_key() -> str:
-    given = os.environ.get("DEMONITOR_SECRET_KEY")
+    given = config.secret_key()
     if given:
         return given
     path = demonitor_home() / "secret_key"
@@ -48,7 +48,9 @@ class Settings:
     # Send cookies over HTTPS only; on by default outside loopback (set DEMONITOR_INSECURE_COOKIES=1
     # to serve plain HTTP on an intranet address, knowingly).
     secure_cookies: bool = False
-    edition: str = "nbs-de-2021-reconstructed"
+    # The edition the command line uses too (DEMONITOR_DE_EDITION or the packaged default),
+    # resolved, so that an unknown name stops the platform at start-up.
+    edition: str = field(default_factory=lambda: load_edition(None).name)
 
     @classmethod
     def load(cls, url: str | None = None, *, secure_cookies: bool = False) -> Settings:
@@ -61,6 +63,6 @@ class Settings:
     @classmethod
     def from_environment(cls) -> Settings:
         """What a worker of ``demonitor serve`` runs with: the environment serve set."""
-        decided = os.environ.get(SERVE_SECURE_COOKIES)
-        secure = decided == "1" if decided else os.environ.get(INSECURE_COOKIES) != "1"
+        decided = config.serve_secure_cookies()
+        secure = decided if decided is not None else not config.insecure_cookies()
         return cls.load(secure_cookies=secure)

@@ -1,0 +1,96 @@
+"""Every environment variable the platform reads, in one place.
+
+Nothing else in demonitor reads ``os.environ``. Each setting is a function, read when it is
+needed (tests change the environment between calls). This module imports nothing from the rest
+of demonitor: every other layer may use it.
+
+``DEMONITOR_DATABASE_URL``         database (default ``sqlite:///demonitor.db``)
+``DEMONITOR_HOME``                 editions, secret key (default ``~/.local/share/demonitor``)
+``DEMONITOR_DE_EDITION``           classification edition (default ``nbs-de-2021-reconstructed``)
+``DEMONITOR_CITY``                 city profile: a packaged name or a folder (default ``taizhou``)
+``DEMONITOR_REGIONS``              retired (the regions are in the city profile); refused if set
+``DEMONITOR_SECRET_KEY``           signs session cookies (default: ``secret_key`` in the home)
+``DEMONITOR_INSECURE_COOKIES``     ``1``: session cookies over plain HTTP beyond loopback
+``DEMONITOR_SERVE_SECURE_COOKIES`` set by ``demonitor serve`` for its workers
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATABASE_URL = "DEMONITOR_DATABASE_URL"
+HOME = "DEMONITOR_HOME"
+DE_EDITION = "DEMONITOR_DE_EDITION"
+CITY = "DEMONITOR_CITY"
+REGIONS = "DEMONITOR_REGIONS"  # retired: the regions are part of the city profile
+SECRET_KEY = "DEMONITOR_SECRET_KEY"
+# Plain-HTTP cookies on an intranet address, knowingly.
+INSECURE_COOKIES = "DEMONITOR_INSECURE_COOKIES"
+# serve's decision, handed to its uvicorn workers, which are separate processes.
+SERVE_SECURE_COOKIES = "DEMONITOR_SERVE_SECURE_COOKIES"
+
+VARIABLES = (
+    DATABASE_URL,
+    HOME,
+    DE_EDITION,
+    CITY,
+    REGIONS,
+    SECRET_KEY,
+    INSECURE_COOKIES,
+    SERVE_SECURE_COOKIES,
+)
+
+DEFAULT_DATABASE_URL = "sqlite:///demonitor.db"
+
+
+def _get(name: str) -> str | None:
+    """The variable's value; unset and empty are the same."""
+    return os.environ.get(name) or None
+
+
+def database_url() -> str:
+    return _get(DATABASE_URL) or DEFAULT_DATABASE_URL
+
+
+def home() -> Path:
+    """Where the platform keeps what it makes at run time: loaded editions, the secret key."""
+    given = _get(HOME)
+    return Path(given) if given else Path.home() / ".local" / "share" / "demonitor"
+
+
+def de_edition() -> str | None:
+    """The classification edition named by the environment; None: the packaged default."""
+    return _get(DE_EDITION)
+
+
+def city() -> str | None:
+    """The city profile named by the environment (a packaged name or a folder); None: default."""
+    given = _get(CITY)
+    return given.strip() if given else None
+
+
+def regions_file() -> str | None:
+    """The retired region-table setting, so that a profile can refuse it with a clear message."""
+    return _get(REGIONS)
+
+
+def secret_key() -> str | None:
+    """The key given by the environment; None: the one kept in ``home()``."""
+    return _get(SECRET_KEY)
+
+
+def insecure_cookies() -> bool:
+    return _get(INSECURE_COOKIES) == "1"
+
+
+def serve_secure_cookies() -> bool | None:
+    """What ``demonitor serve`` decided for its workers; None outside such a worker."""
+    decided = _get(SERVE_SECURE_COOKIES)
+    return None if decided is None else decided == "1"
+
+
+def hand_to_workers(database_url: str, secure_cookies: bool) -> None:
+    """Settings for the workers of ``demonitor serve``, which are separate processes."""
+    os.environ[DATABASE_URL] = database_url
+    os.environ[SERVE_SECURE_COOKIES] = "1" if secure_cookies else "0"
