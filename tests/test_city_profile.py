@@ -302,3 +302,61 @@ def test_0006_upgrades_a_seeded_0005_database_and_init_aligns_it(engine: Engine)
         assert updates == 3
     command.downgrade(config, "0005")
     command.upgrade(config, "head")
+
+
+def test_a_second_city_has_its_own_accounts_and_dashboard(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The accounts, the overview and the district comparison of a city no code names."""
+    import datetime as dt
+
+    from demonitor.reports.accounts import accounts_table
+    from demonitor.reports.dashboard import build_overview, compute_districts
+    from demonitor.store.models import Classification, Enterprise, Financial
+    from demonitor.store.observations import audit, ensure_period
+
+    monkeypatch.setenv("DEMONITOR_CITY", str(SECOND_CITY))
+    now = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
+    # Two software firms (东城, 南湖) and a farm; revenue and reported value added in 万元.
+    units = [("A1", "999901", "6513", "030101"), ("B2", "999981", "6511", "030101")]
+    with session_scope(engine) as session:
+        seed_reference(session, "tester")
+        for year in (2023, 2024):
+            ensure_period(session, str(year))
+        for code, region, industry, de_code in [*units, ("C3", "999902", "0111", None)]:
+            credit = code.ljust(18, "0")
+            session.add(Enterprise(credit_code=credit, name=code, region_code=region,
+                                   industry_code=industry, business_scope=""))  # fmt: skip
+            session.flush()
+            session.add(Classification(credit_code=credit, edition=DEFAULT_EDITION,
+                                       de_code=de_code, method="industry_code",
+                                       status="classified" if de_code else "unclassified",
+                                       recorded_by="tester"))  # fmt: skip
+        for (code, *_), (va_2023, va_2024) in zip(units, [(100, 150), (300, 330)], strict=True):
+            for year, value in ((2023, va_2023), (2024, va_2024)):
+                session.add(Financial(credit_code=code.ljust(18, "0"), period=str(year),
+                                      revenue=value * 4, value_added=value, vintage=1,
+                                      recorded_at=now, recorded_by="tester"))  # fmt: skip
+        session.flush()
+        audit(session, "tester", "insert", "financial", "yangli", None, None)
+        store = ObservationStore(session, "tester")
+        store.record(SeriesKey("GDP", "999900", "2023"), 8000.0)
+        store.record(SeriesKey("GDP", "999900", "2024"), 9600.0)
+        store.record(SeriesKey("GDP_growth", "999900", "2024"), 10.0)
+    with session_scope(engine) as session:
+        table = accounts_table(session, DEFAULT_EDITION, 2024)
+        overview = build_overview(session, DEFAULT_EDITION)
+        districts = compute_districts(session, DEFAULT_EDITION, 2024)
+    city = next(r for r in table.rows if r.region == "999900")
+    # 150 + 330 = 480 of 9,600 = 5 %; 2023: 400, so +20 % nominal.
+    assert city.core_value_added == pytest.approx(480)
+    assert city.share == pytest.approx(5.0)
+    assert city.nominal_growth == pytest.approx(20.0)
+    assert [r.region for r in table.rows] == ["999900", "999901", "999902", "999981"]
+    assert overview.share == pytest.approx(5.0) and overview.share_target == 12.0
+    assert {c.code for c in overview.cards} == {"YL01", "YL02", "YL03", "YL04"}
+    assert {d.code: d.tile for d in districts.districts} == {
+        "999901": (1, 0),
+        "999902": (0, 0),
+        "999981": (0, 1),
+    }
