@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from demonitor.core.periods import Period
 from demonitor.core.permissions import Principal, Role
 from demonitor.ingest.templates import write_template
+from demonitor.services.users import add_user, principal_of
 from demonitor.store.catalogue import seed_reference
 from demonitor.store.db import session_scope
 from demonitor.store.models import AuditEntry, SubmissionItem
@@ -25,14 +26,19 @@ from demonitor.store.submissions import (
     due_date,
     duties,
 )
-from demonitor.store.users import UserStore, owned_indicators, principal_of
+from demonitor.store.users import owned_indicators
 
 OFFICE = Principal(Role.OFFICE, "office")
 
 
 def _department(session: Session) -> Principal:
-    user, _ = UserStore(session, "test").add(
-        "industry", Role.DEPARTMENT, department="市工业和信息化局", password="Gongxin-pw-2025"
+    user, _ = add_user(
+        session,
+        "test",
+        "industry",
+        Role.DEPARTMENT,
+        department="市工业和信息化局",
+        password="Gongxin-pw-2025",
     )
     return principal_of(user)
 

@@ -21,10 +21,10 @@ from sqlalchemy import select
 from demonitor.core.permissions import Role
 from demonitor.demo.accounts import DEMO_ACCOUNTS, add_demo_accounts
 from demonitor.demo.database import build_demo
+from demonitor.services.users import add_user, find_user, principal_of
 from demonitor.store.db import make_engine, session_scope, upgrade
 from demonitor.store.models import Classification
 from demonitor.store.submissions import ItemInput, SubmissionStore
-from demonitor.store.users import UserStore, principal_of
 from demonitor.web.app import create_app
 from demonitor.web.guard import declared_permission
 from demonitor.web.settings import Settings
@@ -166,8 +166,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Platform:
     with session_scope(engine) as session:
         build_demo(session, rows=300, seed=7)
         add_demo_accounts(session)
-        UserStore(session, "test").add("victim", Role.LEADER, password="Another-pass-2025")
-        jiangyan = UserStore(session, "test").get("jiangyan")
+        add_user(session, "test", "victim", Role.LEADER, password="Another-pass-2025")
+        jiangyan = find_user(session, "jiangyan")
         assert jiangyan is not None
         store = SubmissionStore(session, principal_of(jiangyan))
         from demonitor.core.periods import Period

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from demonitor.core.permissions import Role
-from demonitor.store.users import UserStore
+from demonitor.services.users import add_user, find_user
 
 
 @dataclass(frozen=True)
@@ -43,10 +43,11 @@ DEMO_ACCOUNTS = (
 
 def add_demo_accounts(session: Session) -> list[DemoAccount]:
     """Create the demo accounts that are missing; returns all of them."""
-    store = UserStore(session, "demo")
     for account in DEMO_ACCOUNTS:
-        if store.get(account.username) is None:
-            store.add(
+        if find_user(session, account.username) is None:
+            add_user(
+                session,
+                "demo",
                 account.username,
                 account.role,
                 display_name=account.display_name,

@@ -1,7 +1,9 @@
-"""Seed the reference tables of a new database: regions, indicators and targets of the policy."""
+"""The reference tables: seeding a new database with the regions, indicators and targets of the
+policy, and reading them."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from demonitor.reference.policy import load_targets
@@ -73,3 +75,38 @@ def seed_reference(session: Session, actor: str, regions: RegionTable | None = N
             )
             added += 2
     return added
+
+
+# Queries -----------------------------------------------------------------------------------
+
+
+def all_regions(session: Session) -> list[Region]:
+    return list(session.scalars(select(Region).order_by(Region.code)))
+
+
+def find_region(session: Session, code: str) -> Region | None:
+    return session.get(Region, code)
+
+
+def all_indicators(session: Session) -> list[Indicator]:
+    return list(session.scalars(select(Indicator).order_by(Indicator.code)))
+
+
+def find_indicator(session: Session, code: str) -> Indicator | None:
+    return session.get(Indicator, code)
+
+
+def find_target(session: Session, indicator: str, region: str) -> Target | None:
+    """The target of an indicator for a region (the first, should there be several years)."""
+    return session.scalars(
+        select(Target)
+        .where(Target.indicator_code == indicator, Target.region_code == region)
+        .order_by(Target.target_year, Target.id)
+    ).first()
+
+
+def any_target(session: Session, indicator: str) -> Target | None:
+    """Some target of the indicator, whose terms a new region's target starts from."""
+    return session.scalars(
+        select(Target).where(Target.indicator_code == indicator).order_by(Target.id).limit(1)
+    ).first()
