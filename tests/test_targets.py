@@ -1,22 +1,31 @@
 """Targets, alarm thresholds and indicators' direction and level: the use case
-(``services.targets``), ``demonitor target set``, on SQLite and
+(``services.targets``), ``demonitor target set`` and the office's level page, on SQLite and
 PostgreSQL. Every change is audited with every changeable field before and after."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from demonitor.cli import app as cli
 from demonitor.core.permissions import Principal, Role
 from demonitor.services.targets import TargetChange, TargetError, set_level, set_target
+from demonitor.services.users import add_user
 from demonitor.store.catalogue import seed_reference
 from demonitor.store.db import session_scope
 from demonitor.store.models import AuditEntry, Indicator, Target
+from demonitor.web.app import create_app
+from demonitor.web.settings import Settings
 
 CITY = "321200"
 SEEDER = "tester"
+PASSWORD = "correct-horse-battery"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
@@ -220,3 +229,98 @@ def test_target_set_refuses_bad_input_with_exit_code_2_in_both_languages(
     assert option in refused.output and " / " in refused.output
     assert entries(engine, "target") == entries(engine, "indicator") == []
     assert indicator(engine, "DE05").level == "内部"
+
+
+# The level page --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def client(url: str, engine: Engine) -> Iterator[TestClient]:
+    with session_scope(engine) as session:
+        add_user(session, "t", "office", Role.OFFICE, password=PASSWORD, must_change_password=False)
+        add_user(
+            session, "t", "stats", Role.STATISTICS, password=PASSWORD, must_change_password=False
+        )
+    application = create_app(Settings(database_url=url, secret_key="test"))
+    yield TestClient(application, follow_redirects=False)
+    application.state.engine.dispose()
+
+
+def csrf(client: TestClient) -> str:
+    found = CSRF.search(client.get("/login").text)
+    assert found is not None
+    return found.group(1)
+
+
+def sign_in(client: TestClient, username: str) -> None:
+    answer = client.post(
+        "/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf(client)}
+    )
+    assert answer.status_code == 303
+
+
+def public_cards(client: TestClient) -> list[str]:
+    anonymous = TestClient(client.app)
+    return [card["code"] for card in anonymous.get("/api/v1/overview").json()["cards"]]
+
+
+def test_the_office_changes_a_level_on_the_page_and_the_public_then_sees_the_card(
+    client: TestClient, engine: Engine
+) -> None:
+    assert "DE05" not in public_cards(client)
+    sign_in(client, "office")
+    listed = client.get("/admin/indicators")
+    assert listed.status_code == 200 and 'id="level-form-DE05"' in listed.text
+    no_reason = client.post(
+        "/admin/indicators/DE05", data={"level": "公开", "reason": " ", "csrf_token": csrf(client)}
+    )
+    assert no_reason.status_code == 400 and "须写明修改理由" in no_reason.text
+    forged = client.post(
+        "/admin/indicators/DE05", data={"level": "公开", "reason": "r", "csrf_token": "forged"}
+    )
+    assert forged.status_code == 403
+    assert indicator(engine, "DE05").level == "内部"
+    done = client.post(
+        "/admin/indicators/DE05",
+        data={"level": "公开", "reason": "对外发布", "csrf_token": csrf(client)},
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/admin/indicators"
+    assert "指标DE05已改为公开" in client.get("/admin/indicators").text
+    assert "DE05" in public_cards(client)
+    [entry] = entries(engine, "indicator")
+    assert (entry.actor, entry.reason, entry.after) == (
+        "office",
+        "对外发布",
+        {"direction": 1, "level": "公开"},
+    )
+
+
+def test_the_json_twin_changes_a_level_and_refuses_other_roles(
+    client: TestClient, engine: Engine
+) -> None:
+    sign_in(client, "office")
+    token = csrf(client)
+    headers = {"X-CSRF-Token": token}
+    listed = client.get("/api/v1/admin/indicators").json()
+    assert {"code": "DE01", "level": "公开"}.items() <= listed[0].items()
+    changed = client.post(
+        "/api/v1/admin/indicators/DE01",
+        json={"level": "internal", "reason": "暂不公开"},
+        headers=headers,
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["level"] == "内部"
+    assert "DE01" not in public_cards(client)
+    unknown = client.post(
+        "/api/v1/admin/indicators/DE99", json={"level": "公开", "reason": "r"}, headers=headers
+    )
+    assert unknown.status_code == 404 and unknown.json()["detail"]["en"]
+    stats = TestClient(client.app, follow_redirects=False)
+    sign_in(stats, "stats")
+    refused = stats.post(
+        "/api/v1/admin/indicators/DE01",
+        json={"level": "公开", "reason": "r"},
+        headers={"X-CSRF-Token": csrf(stats)},
+    )
+    assert refused.status_code == 403
+    assert indicator(engine, "DE01").level == "内部"

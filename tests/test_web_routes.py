@@ -106,6 +106,15 @@ EXPECTED: dict[tuple[str, str], list[Case]] = {
     ("POST", "/admin/users/{username}/reset"): [Case(ADMIN, (("username", "victim"),))],
     ("GET", "/api/v1/users"): [Case(ADMIN)],
     ("POST", "/api/v1/users"): [Case(ADMIN, body="json")],
+    # Indicators' access levels: the office (which approves aggregates) and admin.
+    ("GET", "/admin/indicators"): [Case(REVIEWERS)],
+    ("POST", "/admin/indicators/{code}"): [
+        Case(REVIEWERS, (("code", "DE05"),), note="no level given: refused with 400, not changed")
+    ],
+    ("GET", "/api/v1/admin/indicators"): [Case(REVIEWERS)],
+    ("POST", "/api/v1/admin/indicators/{code}"): [
+        Case(REVIEWERS, (("code", "DE05"),), body="json", note="no level given: 422")
+    ],
     ("GET", "/audit"): [Case(REVIEWERS)],
     ("GET", "/api/v1/audit"): [Case(REVIEWERS)],
     # Submissions: submitters reach their own; another's only the office (to review) and admin.

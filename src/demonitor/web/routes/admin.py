@@ -18,8 +18,9 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from demonitor.core.permissions import Action, Kind, Role
+from demonitor.core.permissions import Action, Kind, Level, Role
 from demonitor.services import users
+from demonitor.services.targets import TargetError, indicator_levels, set_level
 from demonitor.services.users import User, UserError
 from demonitor.store.audit import AuditPage, AuditQuery, audit_choices, read_audit
 from demonitor.store.catalogue import all_regions
@@ -244,6 +245,98 @@ def api_add_user(ctx: Administrator, new: NewUser) -> CreatedUser:
     except UserError as problem:
         raise HTTPException(400, detail={"zh": problem.zh, "en": problem.en}) from None
     return CreatedUser(user=user_out(user), password=password)
+
+
+# Indicators' access levels -------------------------------------------------------------------
+
+LevelSetter = Annotated[Ctx, needs(Action.APPROVE, Kind.AGGREGATE)]
+
+LEVEL_NAMES: dict[str, tuple[str, str]] = {
+    Level.PUBLIC.value: ("公开（所有人可见）", "public (everybody)"),
+    Level.INTERNAL.value: ("内部（登录用户）", "internal (signed-in users)"),
+    Level.SECRET.value: ("涉密（管理员、数字经济办、领导）", "secret (admin, office, leaders)"),
+}
+
+
+def _indicators_page(
+    ctx: Ctx, status_code: int = 200, *, error: str | None = None, notice: str | None = None
+) -> Response:
+    return page(
+        ctx,
+        "admin_indicators.html",
+        status_code,
+        indicators=indicator_levels(ctx.db),
+        levels=[(value, ctx.t(*names)) for value, names in LEVEL_NAMES.items()],
+        level_names={value: ctx.t(*names) for value, names in LEVEL_NAMES.items()},
+        error=error,
+        notice=notice,
+    )
+
+
+@router.get("/admin/indicators")
+def indicators_page(ctx: LevelSetter) -> Response:
+    flash = ctx.request.session.pop("flash", None)
+    return _indicators_page(ctx, notice=ctx.t(*flash) if flash else None)
+
+
+@router.post("/admin/indicators/{code}")
+def set_level_page(
+    ctx: LevelSetter,
+    code: str,
+    level: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        result = set_level(ctx.db, code, level, reason, _actor(ctx), ctx.principal)
+    except TargetError as problem:
+        ctx.db.rollback()
+        return _indicators_page(ctx, 400, error=ctx.t(problem.zh, problem.en))
+    if result.changed:
+        shown = LEVEL_NAMES.get(level.strip(), (level, level))
+        _flash(ctx, f"指标{code}已改为{shown[0]}", f"{code} is now {shown[1]}")
+    else:
+        _flash(ctx, f"指标{code}的密级未变", f"the level of {code} is unchanged")
+    return RedirectResponse("/admin/indicators", status_code=303)
+
+
+class IndicatorLevelOut(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    level: str  # 公开 | 内部 | 涉密
+    direction: str  # higher | lower: which is better
+
+
+class LevelChange(BaseModel):
+    level: str  # 公开 | 内部 | 涉密, or public | internal | secret
+    reason: str
+
+
+def _levels_out(ctx: Ctx) -> list[IndicatorLevelOut]:
+    return [
+        IndicatorLevelOut(
+            code=i.code, name_zh=i.name_zh, name_en=i.name_en, level=i.level, direction=i.direction
+        )
+        for i in indicator_levels(ctx.db)
+    ]
+
+
+@router.get("/api/v1/admin/indicators", response_model=list[IndicatorLevelOut], tags=["admin"])
+def api_indicator_levels(ctx: LevelSetter) -> list[IndicatorLevelOut]:
+    """Every indicator with its access level. Administrators and the office."""
+    return _levels_out(ctx)
+
+
+@router.post("/api/v1/admin/indicators/{code}", response_model=IndicatorLevelOut, tags=["admin"])
+def api_set_level(ctx: LevelSetter, code: str, change: LevelChange) -> IndicatorLevelOut:
+    """Change who may read an indicator (公开, 内部 or 涉密), with the reason; audited.
+    Administrators and the office."""
+    try:
+        set_level(ctx.db, code, change.level, change.reason, _actor(ctx), ctx.principal)
+    except TargetError as problem:
+        status = {"indicator": 404, "principal": 403}.get(problem.field, 400)
+        raise HTTPException(status, detail={"zh": problem.zh, "en": problem.en}) from None
+    return next(i for i in _levels_out(ctx) if i.code == code)
 
 
 # Audit log -----------------------------------------------------------------------------------
