@@ -470,8 +470,8 @@ def build_database(url: str) -> float:
     """The demo database and the bench user, as ``demonitor demo`` builds it; seconds taken."""
     from demonitor.core.permissions import Role
     from demonitor.demo.database import build_demo
+    from demonitor.services.users import add_user
     from demonitor.store.db import make_engine, session_scope, upgrade
-    from demonitor.store.users import UserStore
 
     start = time.perf_counter()
     engine = make_engine(url)
@@ -480,8 +480,13 @@ def build_database(url: str) -> float:
         with session_scope(engine) as session:
             build_demo(session)
         with session_scope(engine) as session:
-            UserStore(session, "bench").add(
-                USERNAME, Role.OFFICE, password=PASSWORD, must_change_password=False
+            add_user(
+                session,
+                "bench",
+                USERNAME,
+                Role.OFFICE,
+                password=PASSWORD,
+                must_change_password=False,
             )
     finally:
         engine.dispose()

@@ -21,18 +21,24 @@ from demonitor.services.submissions import (
     due_date,
     duties,
 )
+from demonitor.services.users import add_user, principal_of
 from demonitor.store.catalogue import seed_reference
 from demonitor.store.db import session_scope
 from demonitor.store.models import AuditEntry, SubmissionItem
 from demonitor.store.observations import ObservationStore, SeriesKey
-from demonitor.store.users import UserStore, owned_indicators, principal_of
+from demonitor.store.users import owned_indicators
 
 OFFICE = Principal(Role.OFFICE, "office")
 
 
 def _department(session: Session) -> Principal:
-    user, _ = UserStore(session, "test").add(
-        "industry", Role.DEPARTMENT, department="市工业和信息化局", password="Gongxin-pw-2025"
+    user, _ = add_user(
+        session,
+        "test",
+        "industry",
+        Role.DEPARTMENT,
+        department="市工业和信息化局",
+        password="Gongxin-pw-2025",
     )
     return principal_of(user)
 

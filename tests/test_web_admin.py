@@ -16,11 +16,11 @@ from typer.testing import CliRunner
 
 from demonitor.cli import app as cli
 from demonitor.core.permissions import Role
+from demonitor.services import users as user_service
 from demonitor.store.catalogue import seed_reference
 from demonitor.store.db import session_scope
 from demonitor.store.models import AuditEntry, User
 from demonitor.store.observations import audit
-from demonitor.store.users import UserStore
 from demonitor.web.app import create_app
 from demonitor.web.guard import declared_permission
 from demonitor.web.routes import admin
@@ -40,8 +40,8 @@ def url(engine: Engine) -> str:
     """A seeded database with one administrator."""
     with session_scope(engine) as session:
         seed_reference(session, "tester")
-        UserStore(session, "tester").add(
-            ADMIN, Role.ADMIN, password=PASSWORD, must_change_password=False
+        user_service.add_user(
+            session, "tester", ADMIN, Role.ADMIN, password=PASSWORD, must_change_password=False
         )
     return engine.url.render_as_string(hide_password=False)
 
@@ -61,8 +61,14 @@ def browser(web: FastAPI) -> Browser:
 
 def add_user(engine: Engine, username: str, role: Role, **details: Any) -> None:
     with session_scope(engine) as session:
-        UserStore(session, "tester").add(
-            username, role, password=PASSWORD, must_change_password=False, **details
+        user_service.add_user(
+            session,
+            "tester",
+            username,
+            role,
+            password=PASSWORD,
+            must_change_password=False,
+            **details,
         )
 
 
@@ -104,7 +110,7 @@ def count(engine: Engine, model: type[Any], *conditions: Any) -> int:
 
 def user(engine: Engine, username: str) -> User:
     with session_scope(engine) as session:
-        found = UserStore(session, "tester").get(username)
+        found = user_service.find_user(session, username)
         assert found is not None
         return found
 
@@ -228,10 +234,7 @@ def test_the_users_api_never_shows_a_password_hash_and_creates_a_user_once(
     engine: Engine, browser: Browser
 ) -> None:
     with session_scope(engine) as session:
-        store = UserStore(session, "tester")
-        owner = store.get(ADMIN)
-        assert owner is not None
-        _token, secret = store.create_token(owner, "provisioning")
+        _token, secret = user_service.create_token(session, "tester", ADMIN, "provisioning")
     machine = browser()
     bearer = {"authorization": f"Bearer {secret}"}
     listed = machine.get("/api/v1/users", headers=bearer)
@@ -469,8 +472,7 @@ def test_user_commands_add_disable_reset_and_list(engine: Engine, url: str) -> N
     assert added.exit_code == 0, added.output
     generated = last_line(added.output)
     with session_scope(engine) as session:
-        store = UserStore(session, "tester")
-        signed = store.sign_in("hailing", generated)
+        signed = user_service.sign_in(session, "hailing", generated)
         assert signed.user is not None and signed.user.must_change_password
     actors = {e for e in _actors(engine, "hailing")}
     assert len(actors) == 1 and actors.pop().startswith("cli:")
@@ -516,9 +518,8 @@ def test_user_commands_add_disable_reset_and_list(engine: Engine, url: str) -> N
     renewed = last_line(reset.output)
     assert renewed != generated
     with session_scope(engine) as session:
-        store = UserStore(session, "tester")
-        assert store.sign_in("hailing", generated).user is None
-        assert store.sign_in("hailing", renewed).user is not None
+        assert user_service.sign_in(session, "hailing", generated).user is None
+        assert user_service.sign_in(session, "hailing", renewed).user is not None
     missing = runner.invoke(cli, ["user", "reset", "ghost", *database])
     assert missing.exit_code == 2 and "no user ghost" in missing.output
 

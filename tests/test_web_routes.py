@@ -21,9 +21,9 @@ from demonitor.core.permissions import Role
 from demonitor.demo.accounts import DEMO_ACCOUNTS, add_demo_accounts
 from demonitor.demo.database import build_demo
 from demonitor.services.submissions import ItemInput, SubmissionStore
+from demonitor.services.users import add_user, find_user, principal_of
 from demonitor.store.db import make_engine, session_scope, upgrade
 from demonitor.store.models import Classification
-from demonitor.store.users import UserStore, principal_of
 from demonitor.web.app import create_app
 from demonitor.web.guard import declared_permission
 from demonitor.web.settings import Settings
@@ -108,6 +108,15 @@ EXPECTED: dict[tuple[str, str], list[Case]] = {
     ("POST", "/admin/users/{username}/reset"): [Case(ADMIN, (("username", "victim"),))],
     ("GET", "/api/v1/users"): [Case(ADMIN)],
     ("POST", "/api/v1/users"): [Case(ADMIN, body="json")],
+    # Indicators' access levels: the office (which approves aggregates) and admin.
+    ("GET", "/admin/indicators"): [Case(REVIEWERS)],
+    ("POST", "/admin/indicators/{code}"): [
+        Case(REVIEWERS, (("code", "DE05"),), note="no level given: refused with 400, not changed")
+    ],
+    ("GET", "/api/v1/admin/indicators"): [Case(REVIEWERS)],
+    ("POST", "/api/v1/admin/indicators/{code}"): [
+        Case(REVIEWERS, (("code", "DE05"),), body="json", note="no level given: 422")
+    ],
     ("GET", "/audit"): [Case(REVIEWERS)],
     ("GET", "/api/v1/audit"): [Case(REVIEWERS)],
     # Submissions: submitters reach their own; another's only the office (to review) and admin.
@@ -168,8 +177,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Platform:
     with session_scope(engine) as session:
         build_demo(session, rows=300, seed=7)
         add_demo_accounts(session)
-        UserStore(session, "test").add("victim", Role.LEADER, password="Another-pass-2025")
-        jiangyan = UserStore(session, "test").get("jiangyan")
+        add_user(session, "test", "victim", Role.LEADER, password="Another-pass-2025")
+        jiangyan = find_user(session, "jiangyan")
         assert jiangyan is not None
         store = SubmissionStore(session, principal_of(jiangyan))
         from demonitor.core.periods import Period

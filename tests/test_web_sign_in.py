@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from demonitor.core.permissions import Role
+from demonitor.services.users import LOCK_MINUTES, MAX_FAILURES, add_user, sign_in
 from demonitor.store.catalogue import seed_reference
 from demonitor.store.db import make_engine, session_scope, upgrade
-from demonitor.store.users import LOCK_MINUTES, MAX_FAILURES, UserStore
 from demonitor.web.app import create_app
 from demonitor.web.settings import Settings
 
@@ -43,8 +43,8 @@ def url(tmp_path: Path) -> str:
     upgrade(engine)
     with session_scope(engine) as session:
         seed_reference(session, "test")
-        UserStore(session, "test").add(
-            "office", Role.OFFICE, password=PASSWORD, must_change_password=False
+        add_user(
+            session, "test", "office", Role.OFFICE, password=PASSWORD, must_change_password=False
         )
     engine.dispose()
     return url
@@ -55,16 +55,17 @@ def test_an_account_locks_after_repeated_failures_even_for_the_right_password(
 ) -> None:
     with session_scope(engine) as session:
         seed_reference(session, "test")
-        store = UserStore(session, "test")
-        store.add("office", Role.OFFICE, password=PASSWORD, must_change_password=False)
+        add_user(
+            session, "test", "office", Role.OFFICE, password=PASSWORD, must_change_password=False
+        )
         now = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
         for _ in range(MAX_FAILURES):
-            assert store.sign_in("office", "wrong-password-0", now).user is None
-        locked = store.sign_in("office", PASSWORD, now + dt.timedelta(minutes=1))
+            assert sign_in(session, "office", "wrong-password-0", now).user is None
+        locked = sign_in(session, "office", PASSWORD, now + dt.timedelta(minutes=1))
         assert locked.user is None
         assert locked.reason_zh == f"登录失败次数过多，账号已锁定，请{LOCK_MINUTES}分钟后再试"
         later = now + dt.timedelta(minutes=LOCK_MINUTES, seconds=1)
-        assert store.sign_in("office", PASSWORD, later).user is not None
+        assert sign_in(session, "office", PASSWORD, later).user is not None
 
 
 def test_an_unknown_user_and_a_wrong_password_get_the_same_answer(url: str) -> None:

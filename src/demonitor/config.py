@@ -80,6 +80,27 @@ def secret_key() -> str | None:
     return _get(SECRET_KEY)
 
 
+def session_secret() -> str:
+    """The key that signs session cookies: ``DEMONITOR_SECRET_KEY``, else a file ``secret_key``
+    in ``home()`` created once with mode 0600, so that sessions survive a restart and every
+    worker of one installation signs alike."""
+    given = secret_key()
+    if given:
+        return given
+    path = home() / "secret_key"
+    if not path.exists():
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker made it first
+            return path.read_text().strip()
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
 def insecure_cookies() -> bool:
     return _get(INSECURE_COOKIES) == "1"
 

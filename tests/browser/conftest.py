@@ -89,16 +89,16 @@ import sys
 from demonitor.demo.accounts import DEMO_ACCOUNTS
 from demonitor.demo.database import build_demo
 from demonitor.store.db import make_engine, session_scope, upgrade
-from demonitor.store.users import UserStore, hash_password
+from demonitor.services.users import add_user
+from demonitor.store.users import hash_password
 
 engine = make_engine(sys.argv[1])
 upgrade(engine)
 with session_scope(engine) as session:
     build_demo(session)
-    store = UserStore(session, "demo")
     for a in DEMO_ACCOUNTS:
-        user, _ = store.add(
-            a.username, a.role, display_name=a.display_name, region=a.region,
+        user, _ = add_user(
+            session, "demo", a.username, a.role, display_name=a.display_name, region=a.region,
             department=a.department, must_change_password=False,
         )
         user.password_hash = hash_password(a.password)

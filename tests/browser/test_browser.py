@@ -522,3 +522,52 @@ def test_a_user_added_by_the_admin_must_change_the_generated_password_first(
     again.sign_in(username, chosen, "/tokens")
     expect(again.page).to_have_url(again.base_url + "/tokens")
     expect(again.page.locator("#whoami")).to_contain_text("泰兴市数据局")
+
+
+# Indicators' access levels ----------------------------------------------------------------------
+
+
+def set_level_on_page(office: Visitor, code: str, level: str, reason: str) -> None:
+    page = office.page
+    office.goto("/admin/indicators")
+    form = page.locator(f"#level-form-{code}")
+    form.locator("select[name='level']").select_option(level)
+    form.locator("input[name='reason']").fill(reason)
+    with page.expect_navigation():
+        form.locator("button[type='submit']").click()
+    expect(page).to_have_url(office.base_url + "/admin/indicators")
+    expect(page.locator("#admin-notice")).to_contain_text(code)
+    expect(page.locator(f"#indicator-{code} .level")).to_have_attribute("data-level", level)
+
+
+def test_the_office_opens_an_indicator_to_the_public_and_closes_it_again(
+    visitor: NewVisitor,
+) -> None:
+    office = visitor("office")
+    public = public_cards(office.base_url)
+    # An internal indicator with a card, other than DE05 (the submission tests' indicator).
+    code = next(
+        c["code"]
+        for c in office.api("/api/v1/overview")["cards"]
+        if c["code"] not in public and c["code"] != "DE05" and c["level"] == "内部"
+    )
+    anonymous = visitor()
+    anonymous.goto("/")
+    expect(anonymous.page.locator(f"#card-{code}")).to_have_count(0)
+
+    set_level_on_page(office, code, "公开", "浏览器测试：对外发布")
+    expect(office.page.locator("nav a[href='/admin/indicators']")).to_have_class("active")
+    screenshot(office.page, "admin-indicator-levels")
+    try:
+        anonymous.goto("/")
+        expect(anonymous.page.locator(f"#card-{code}")).to_be_visible()
+        assert code in public_cards(anonymous.base_url)
+        screenshot(anonymous.page, "overview-public-after-level-change")
+    finally:
+        set_level_on_page(office, code, "内部", "浏览器测试：恢复内部")
+    anonymous.goto("/")
+    expect(anonymous.page.locator(f"#card-{code}")).to_have_count(0)
+    assert public_cards(anonymous.base_url) == public
+    audit = office.api(f"/api/v1/audit?entity=indicator&key={code}")
+    assert [e["after"]["level"] for e in audit["entries"][:2]] == ["内部", "公开"]
+    assert audit["entries"][1]["reason"] == "浏览器测试：对外发布"

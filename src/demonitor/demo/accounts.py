@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from demonitor.core.permissions import Role
 from demonitor.reference.city import CityProfile, load_city
-from demonitor.store.users import UserStore
+from demonitor.services.users import add_user, find_user
 
 
 @dataclass(frozen=True)
@@ -61,11 +61,12 @@ DEMO_ACCOUNTS = demo_accounts()
 
 def add_demo_accounts(session: Session) -> list[DemoAccount]:
     """Create the demo accounts that are missing; returns all of them."""
-    store = UserStore(session, "demo")
     accounts = demo_accounts()
     for account in accounts:
-        if store.get(account.username) is None:
-            store.add(
+        if find_user(session, account.username) is None:
+            add_user(
+                session,
+                "demo",
                 account.username,
                 account.role,
                 display_name=account.display_name,

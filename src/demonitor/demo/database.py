@@ -390,6 +390,11 @@ def _store_district_indicators(store: ObservationStore, seed: int, city: CityPro
     return written
 
 
+def is_empty(session: Session) -> bool:
+    """Whether the database holds no enterprise yet (the demo is built only in an empty one)."""
+    return session.scalar(select(Enterprise.credit_code).limit(1)) is None
+
+
 def build_demo(session: Session, rows: int | None = None, seed: int | None = None) -> DemoSummary:
     """Fill an empty, migrated database with the demo data set of the city profile (its
     ``[demo]`` rows and seed unless given)."""

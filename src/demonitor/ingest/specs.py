@@ -160,3 +160,6 @@ def split_header(header: str) -> tuple[str, str]:
 
 def template_header(column: Column) -> str:
     return f"{column.header_zh}（{column.unit}）" if column.unit else column.header_zh
+
+
+IMPORT_KINDS = tuple(SPECS)  # what `demonitor import` takes

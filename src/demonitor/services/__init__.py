@@ -1,2 +1,5 @@
-"""Use cases shared by the CLI and the web: each takes a session (the unit of work) and returns
-results or raises the domain's bilingual errors."""
+"""Use cases: functions that take a database session (one unit of work, committed by the caller)
+and return results or raise the domain's bilingual errors (``demonitor.core.errors``).
+
+The web routes and the CLI call these, and stay thin; the queries are in ``demonitor.store``.
+"""

@@ -19,10 +19,8 @@ from demonitor.ingest.microdata import (
     import_recognitions,
     import_register,
 )
-from demonitor.ingest.specs import SPECS
+from demonitor.ingest.specs import IMPORT_KINDS
 from demonitor.store.db import session_scope
-
-IMPORT_KINDS = tuple(SPECS)
 
 
 class _Refused(Exception):

@@ -1,8 +1,10 @@
-"""Seed the reference tables of a database from the city profile: its regions, its indicator
-catalogue and the city's targets (``reference/city.py``, selected by ``DEMONITOR_CITY``)."""
+"""The reference tables: seeding a database from the city profile (its regions, indicator
+catalogue and the city's targets; ``reference/city.py``, selected by ``DEMONITOR_CITY``), and
+reading them."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from demonitor.reference.city import CityProfile, IndicatorSpec, load_city
@@ -113,3 +115,38 @@ def _align(session: Session, actor: str, indicator: Indicator, spec: IndicatorSp
         {c: wanted[c] for c in before},
     )
     return 1
+
+
+# Queries -----------------------------------------------------------------------------------
+
+
+def all_regions(session: Session) -> list[Region]:
+    return list(session.scalars(select(Region).order_by(Region.code)))
+
+
+def find_region(session: Session, code: str) -> Region | None:
+    return session.get(Region, code)
+
+
+def all_indicators(session: Session) -> list[Indicator]:
+    return list(session.scalars(select(Indicator).order_by(Indicator.code)))
+
+
+def find_indicator(session: Session, code: str) -> Indicator | None:
+    return session.get(Indicator, code)
+
+
+def find_target(session: Session, indicator: str, region: str) -> Target | None:
+    """The target of an indicator for a region (the first, should there be several years)."""
+    return session.scalars(
+        select(Target)
+        .where(Target.indicator_code == indicator, Target.region_code == region)
+        .order_by(Target.target_year, Target.id)
+    ).first()
+
+
+def any_target(session: Session, indicator: str) -> Target | None:
+    """Some target of the indicator, whose terms a new region's target starts from."""
+    return session.scalars(
+        select(Target).where(Target.indicator_code == indicator).order_by(Target.id).limit(1)
+    ).first()

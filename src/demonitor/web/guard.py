@@ -30,9 +30,8 @@ from demonitor.core.permissions import (
     Role,
     decide,
 )
-from demonitor.store.models import User
+from demonitor.services.users import User, principal_of, user_by_id, user_of_token
 from demonitor.store.observations import data_version
-from demonitor.store.users import UserStore, principal_of
 from demonitor.web.i18n import pick
 
 PUBLIC = Principal(Role.PUBLIC)
@@ -98,7 +97,7 @@ def language(request: Request) -> str:
 def _identify(request: Request, db: Session) -> tuple[User | None, bool]:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        user = UserStore(db, "api").user_of_token(header[7:].strip())
+        user = user_of_token(db, header[7:].strip())
         if user is None:
             raise Denied(401, "API令牌无效或已撤销", "the API token is invalid or revoked")
         return user, True
@@ -117,13 +116,13 @@ def _signed_in_user(request: Request, db: Session, user_id: int) -> User | None:
     until the data change: every change to a user (disable, reset, password) is audited and so
     moves the data version. Writing requests load the user into their own transaction."""
     if request.method not in SAFE_METHODS:
-        return db.get(User, user_id)
+        return user_by_id(db, user_id)
     known: dict[int, tuple[int, User | None]] = request.app.state.signed_in_users
     version = data_version(db)
     cached = known.get(user_id)
     if cached is not None and cached[0] == version:
         return cached[1]
-    user = db.get(User, user_id)
+    user = user_by_id(db, user_id)
     if user is not None:
         db.expunge(user)  # read-only from here: attributes stay loaded, nothing is written
     if len(known) > 10_000:

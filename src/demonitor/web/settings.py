@@ -8,8 +8,6 @@ a restart and every worker of one installation signs alike. The edition is the c
 
 from __future__ import annotations
 
-import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,16 +26,7 @@ def demonitor_home() -> Path:
 
 
 def secret_key() -> str:
-    given = config.secret_key()
-    if given:
-        return given
-    path = demonitor_home() / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    return config.session_secret()
 
 
 @dataclass(frozen=True)

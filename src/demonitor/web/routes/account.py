@@ -10,7 +10,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from demonitor.store.users import UserError, UserStore
+from demonitor.services import users
+from demonitor.services.users import UserError
 from demonitor.web.guard import Ctx, anyone, signed_in
 from demonitor.web.render import page
 from demonitor.web.routes.admin import UserOut, user_out
@@ -56,7 +57,7 @@ def login(
     if _address_blocked(request):
         error = ctx.t("该地址登录失败次数过多，请稍后再试", "too many failed sign-ins from here")
         return page(ctx, "login.html", 429, next=_safe_next(next), error=error)
-    result = UserStore(ctx.db, username).sign_in(username, password)
+    result = users.sign_in(ctx.db, username, password)
     if result.user is None:
         _note_failure(request)
         ctx.db.commit()  # keep the failure count even though the answer is a refusal
@@ -98,11 +99,8 @@ def change_password(
     repeat: Annotated[str, Form()],
 ) -> Response:
     assert ctx.user is not None
-    if new != repeat:
-        error = ctx.t("两次输入的新密码不一致", "the two new passwords differ")
-        return page(ctx, "password.html", 400, error=error)
     try:
-        UserStore(ctx.db, ctx.user.username).change_password(ctx.user, current, new)
+        users.change_password(ctx.db, ctx.user, current, new, repeat)
     except UserError as problem:
         return page(ctx, "password.html", 400, error=ctx.t(problem.zh, problem.en))
     ctx.request.session["epoch"] = ctx.user.session_epoch
@@ -115,26 +113,24 @@ def change_password(
 @router.get("/tokens")
 def tokens_page(ctx: Annotated[Ctx, signed_in()]) -> Response:
     assert ctx.user is not None
-    tokens = UserStore(ctx.db, ctx.user.username).tokens(ctx.user)
-    return page(ctx, "tokens.html", tokens=tokens, created=None)
+    return page(ctx, "tokens.html", tokens=users.tokens(ctx.db, ctx.user), created=None)
 
 
 @router.post("/tokens")
 def create_token_page(ctx: Annotated[Ctx, signed_in()], name: Annotated[str, Form()]) -> Response:
     assert ctx.user is not None
-    store = UserStore(ctx.db, ctx.user.username)
     try:
-        _token, secret = store.create_token(ctx.user, name)
+        _token, secret = users.create_token(ctx.db, ctx.user.username, ctx.user, name)
     except UserError as problem:
         return page(
             ctx,
             "tokens.html",
             400,
-            tokens=store.tokens(ctx.user),
+            tokens=users.tokens(ctx.db, ctx.user),
             created=None,
             error=ctx.t(problem.zh, problem.en),
         )
-    return page(ctx, "tokens.html", tokens=store.tokens(ctx.user), created=secret)
+    return page(ctx, "tokens.html", tokens=users.tokens(ctx.db, ctx.user), created=secret)
 
 
 @router.post("/tokens/{token_id}/revoke")
@@ -142,7 +138,7 @@ def revoke_token_page(ctx: Annotated[Ctx, signed_in()], token_id: int) -> Respon
     assert ctx.user is not None
     # Another's or an unknown token: nothing to revoke, nothing to reveal.
     with contextlib.suppress(UserError):
-        UserStore(ctx.db, ctx.user.username).revoke_token(token_id, owner=ctx.user)
+        users.revoke_token(ctx.db, ctx.user.username, token_id, owner=ctx.user)
     return RedirectResponse("/tokens", status_code=303)
 
 
@@ -175,5 +171,5 @@ def api_tokens(ctx: Annotated[Ctx, signed_in()]) -> list[TokenOut]:
             last_used_at=t.last_used_at,
             revoked=t.revoked_at is not None,
         )
-        for t in UserStore(ctx.db, ctx.user.username).tokens(ctx.user)
+        for t in users.tokens(ctx.db, ctx.user)
     ]

@@ -1,4 +1,5 @@
-"""User administration (admin only) and the audit log (admin and office).
+"""User administration (admin only), indicators' access levels and the audit log (admin and
+office).
 
 A generated password is shown once, in the answer to the request that made it: it never goes
 into the session cookie, which is signed but not encrypted, nor into a redirect's address.
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import re
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -17,13 +17,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, HTTPException, Query
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
 
-from demonitor.core.permissions import Action, Kind, Role
-from demonitor.store.models import AuditEntry, Region, User
+from demonitor.core.permissions import Action, Kind, Level, Role
+from demonitor.services import users
+from demonitor.services.targets import TargetError, indicator_levels, set_level
+from demonitor.services.users import User, UserError
+from demonitor.store.audit import AuditPage, AuditQuery, audit_choices, read_audit
+from demonitor.store.catalogue import all_regions
 from demonitor.store.observations import as_utc
-from demonitor.store.users import UserError, UserStore
 from demonitor.web.guard import Ctx, needs
 from demonitor.web.i18n import CHINA_TIME, in_china_time
 from demonitor.web.render import page
@@ -73,12 +74,12 @@ def _users_page(
     notice: str | None = None,
     form: dict[str, str] | None = None,
 ) -> Response:
-    regions = list(ctx.db.scalars(select(Region).order_by(Region.code)))
+    regions = all_regions(ctx.db)
     return page(
         ctx,
         "admin_users.html",
         status_code,
-        users=UserStore(ctx.db, _actor(ctx)).all(),
+        users=users.all_users(ctx.db),
         regions=regions,
         region_names={r.code: ctx.t(r.name_zh, r.name_en) for r in regions},
         roles=[(role.value, ctx.t(*names)) for role, names in ROLE_NAMES.items()],
@@ -130,9 +131,11 @@ def add_user_page(
         "indicators": indicators,
     }
     try:
-        user, password = UserStore(ctx.db, _actor(ctx)).add(
+        user, password = users.add_user(
+            ctx.db,
+            _actor(ctx),
             username,
-            _role(role),
+            users.parse_role(role),
             display_name=display_name.strip(),
             region=region.strip() or None,
             department=department.strip() or None,
@@ -143,38 +146,22 @@ def add_user_page(
     return _users_page(ctx, issued=IssuedPassword(user.username, password, reset=False))
 
 
-def _role(value: str) -> Role:
-    try:
-        return Role(value)
-    except ValueError:
-        raise UserError(f"未知角色：{value}", f"unknown role: {value}") from None
-
-
 @router.post("/admin/users/{username}/disable")
 def disable_user_page(
     ctx: Administrator, username: str, reason: Annotated[str, Form()] = ""
 ) -> Response:
     try:
-        _disable(ctx, username, reason)
+        users.disable_user(ctx.db, _actor(ctx), username, reason)
     except UserError as problem:
         return _refused(ctx, problem)
     _flash(ctx, f"已停用用户{username}", f"user {username} disabled")
     return RedirectResponse("/admin/users", status_code=303)
 
 
-def _disable(ctx: Ctx, username: str, reason: str) -> None:
-    if not reason.strip():
-        raise UserError("停用账号须写明理由", "give the reason for disabling the account")
-    if ctx.user is not None and username == ctx.user.username:
-        # An administrator who disables themselves is locked out of the very page to undo it.
-        raise UserError("不能停用自己的账号", "you cannot disable your own account")
-    UserStore(ctx.db, _actor(ctx)).disable(username, reason.strip())
-
-
 @router.post("/admin/users/{username}/enable")
 def enable_user_page(ctx: Administrator, username: str) -> Response:
     try:
-        UserStore(ctx.db, _actor(ctx)).enable(username)
+        users.enable_user(ctx.db, _actor(ctx), username)
     except UserError as problem:
         return _refused(ctx, problem)
     _flash(ctx, f"已启用用户{username}", f"user {username} enabled")
@@ -184,7 +171,7 @@ def enable_user_page(ctx: Administrator, username: str) -> Response:
 @router.post("/admin/users/{username}/reset")
 def reset_password_page(ctx: Administrator, username: str) -> Response:
     try:
-        user, password = UserStore(ctx.db, _actor(ctx)).reset(username)
+        user, password = users.reset_password(ctx.db, _actor(ctx), username)
     except UserError as problem:
         return _refused(ctx, problem)
     return _users_page(ctx, issued=IssuedPassword(user.username, password, reset=True))
@@ -238,14 +225,16 @@ class CreatedUser(BaseModel):
 @router.get("/api/v1/users", response_model=list[UserOut], tags=["admin"])
 def api_users(ctx: Administrator) -> list[UserOut]:
     """Every user (never a password hash). Administrators only."""
-    return [user_out(u) for u in UserStore(ctx.db, _actor(ctx)).all()]
+    return [user_out(u) for u in users.all_users(ctx.db)]
 
 
 @router.post("/api/v1/users", response_model=CreatedUser, status_code=201, tags=["admin"])
 def api_add_user(ctx: Administrator, new: NewUser) -> CreatedUser:
     """Create a user; the answer carries its generated password, once. Administrators only."""
     try:
-        user, password = UserStore(ctx.db, _actor(ctx)).add(
+        user, password = users.add_user(
+            ctx.db,
+            _actor(ctx),
             new.username,
             new.role,
             display_name=new.display_name,
@@ -256,6 +245,98 @@ def api_add_user(ctx: Administrator, new: NewUser) -> CreatedUser:
     except UserError as problem:
         raise HTTPException(400, detail={"zh": problem.zh, "en": problem.en}) from None
     return CreatedUser(user=user_out(user), password=password)
+
+
+# Indicators' access levels -------------------------------------------------------------------
+
+LevelSetter = Annotated[Ctx, needs(Action.APPROVE, Kind.AGGREGATE)]
+
+LEVEL_NAMES: dict[str, tuple[str, str]] = {
+    Level.PUBLIC.value: ("公开（所有人可见）", "public (everybody)"),
+    Level.INTERNAL.value: ("内部（登录用户）", "internal (signed-in users)"),
+    Level.SECRET.value: ("涉密（管理员、数字经济办、领导）", "secret (admin, office, leaders)"),
+}
+
+
+def _indicators_page(
+    ctx: Ctx, status_code: int = 200, *, error: str | None = None, notice: str | None = None
+) -> Response:
+    return page(
+        ctx,
+        "admin_indicators.html",
+        status_code,
+        indicators=indicator_levels(ctx.db),
+        levels=[(value, ctx.t(*names)) for value, names in LEVEL_NAMES.items()],
+        level_names={value: ctx.t(*names) for value, names in LEVEL_NAMES.items()},
+        error=error,
+        notice=notice,
+    )
+
+
+@router.get("/admin/indicators")
+def indicators_page(ctx: LevelSetter) -> Response:
+    flash = ctx.request.session.pop("flash", None)
+    return _indicators_page(ctx, notice=ctx.t(*flash) if flash else None)
+
+
+@router.post("/admin/indicators/{code}")
+def set_level_page(
+    ctx: LevelSetter,
+    code: str,
+    level: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        result = set_level(ctx.db, code, level, reason, _actor(ctx), ctx.principal)
+    except TargetError as problem:
+        ctx.db.rollback()
+        return _indicators_page(ctx, 400, error=ctx.t(problem.zh, problem.en))
+    if result.changed:
+        shown = LEVEL_NAMES.get(level.strip(), (level, level))
+        _flash(ctx, f"指标{code}已改为{shown[0]}", f"{code} is now {shown[1]}")
+    else:
+        _flash(ctx, f"指标{code}的密级未变", f"the level of {code} is unchanged")
+    return RedirectResponse("/admin/indicators", status_code=303)
+
+
+class IndicatorLevelOut(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    level: str  # 公开 | 内部 | 涉密
+    direction: str  # higher | lower: which is better
+
+
+class LevelChange(BaseModel):
+    level: str  # 公开 | 内部 | 涉密, or public | internal | secret
+    reason: str
+
+
+def _levels_out(ctx: Ctx) -> list[IndicatorLevelOut]:
+    return [
+        IndicatorLevelOut(
+            code=i.code, name_zh=i.name_zh, name_en=i.name_en, level=i.level, direction=i.direction
+        )
+        for i in indicator_levels(ctx.db)
+    ]
+
+
+@router.get("/api/v1/admin/indicators", response_model=list[IndicatorLevelOut], tags=["admin"])
+def api_indicator_levels(ctx: LevelSetter) -> list[IndicatorLevelOut]:
+    """Every indicator with its access level. Administrators and the office."""
+    return _levels_out(ctx)
+
+
+@router.post("/api/v1/admin/indicators/{code}", response_model=IndicatorLevelOut, tags=["admin"])
+def api_set_level(ctx: LevelSetter, code: str, change: LevelChange) -> IndicatorLevelOut:
+    """Change who may read an indicator (公开, 内部 or 涉密), with the reason; audited.
+    Administrators and the office."""
+    try:
+        set_level(ctx.db, code, change.level, change.reason, _actor(ctx), ctx.principal)
+    except TargetError as problem:
+        status = {"indicator": 404, "principal": 403}.get(problem.field, 400)
+        raise HTTPException(status, detail={"zh": problem.zh, "en": problem.en}) from None
+    return next(i for i in _levels_out(ctx) if i.code == code)
 
 
 # Audit log -----------------------------------------------------------------------------------
@@ -272,22 +353,16 @@ class AuditFilter:
     date_from: str = ""  # YYYY-MM-DD, China time, inclusive
     date_to: str = ""
 
-    def conditions(self) -> list[ColumnElement[bool]]:
-        """The SQL conditions; raises UserError on a malformed date."""
-        found: list[ColumnElement[bool]] = []
-        if self.actor.strip():
-            found.append(AuditEntry.actor == self.actor.strip())
-        if self.action.strip():
-            found.append(AuditEntry.action == self.action.strip())
-        if self.entity.strip():
-            found.append(AuditEntry.entity == self.entity.strip())
-        if self.key.strip():
-            found.append(AuditEntry.entity_key.icontains(self.key.strip(), autoescape=True))
-        if self.date_from.strip():
-            found.append(AuditEntry.at >= _day_start(self.date_from))
-        if self.date_to.strip():
-            found.append(AuditEntry.at < _day_start(self.date_to) + dt.timedelta(days=1))
-        return found
+    def narrowed(self) -> AuditQuery:
+        """The query of the log; raises UserError on a malformed date."""
+        return AuditQuery(
+            actor=self.actor,
+            action=self.action,
+            entity=self.entity,
+            key=self.key,
+            since=_day_start(self.date_from) if self.date_from.strip() else None,
+            until=_day_start(self.date_to) + dt.timedelta(days=1) if self.date_to.strip() else None,
+        )
 
     def query(self, page_number: int) -> str:
         fields = {
@@ -325,35 +400,14 @@ def audit_filter(
     return AuditFilter(actor, action, entity, key, date_from, date_to)
 
 
-@dataclass(frozen=True)
-class AuditPage:
-    entries: list[AuditEntry]
-    total: int
-    page: int
-    pages: int
-
-
-def read_audit(db: Session, chosen: AuditFilter, page_number: int) -> AuditPage:
-    conditions = chosen.conditions()
-    total = db.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
-    entries = db.scalars(
-        select(AuditEntry)
-        .where(*conditions)
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .offset((page_number - 1) * PER_PAGE)
-        .limit(PER_PAGE)
-    )
-    return AuditPage(list(entries), total, page_number, max(1, math.ceil(total / PER_PAGE)))
+def _read_audit(ctx: Ctx, chosen: AuditFilter, page_number: int) -> AuditPage:
+    return read_audit(ctx.db, chosen.narrowed(), page_number, PER_PAGE)
 
 
 def compact_json(value: dict[str, Any] | None) -> str:
     if value is None:
         return "—"
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)
-
-
-def _distinct(db: Session, column: Any) -> list[str]:
-    return [str(v) for v in db.scalars(select(column).distinct().order_by(column))]
 
 
 PageNumber = Annotated[
@@ -369,7 +423,7 @@ def audit_page(
 ) -> Response:
     error = None
     try:
-        found = read_audit(ctx.db, chosen, page_number)
+        found = _read_audit(ctx, chosen, page_number)
     except UserError as problem:
         error = ctx.t(problem.zh, problem.en)
         found = AuditPage([], 0, 1, 1)
@@ -380,9 +434,7 @@ def audit_page(
         found=found,
         chosen=chosen,
         error=error,
-        actions=_distinct(ctx.db, AuditEntry.action),
-        entities=_distinct(ctx.db, AuditEntry.entity),
-        actors=_distinct(ctx.db, AuditEntry.actor),
+        **audit_choices(ctx.db),
         when=in_china_time,
         compact=compact_json,
     )
@@ -416,7 +468,7 @@ def api_audit(
 ) -> AuditLogPage:
     """The audit log, newest first, 100 entries a page. Administrators and the office."""
     try:
-        found = read_audit(ctx.db, chosen, page_number)
+        found = _read_audit(ctx, chosen, page_number)
     except UserError as problem:
         raise HTTPException(400, detail={"zh": problem.zh, "en": problem.en}) from None
     return AuditLogPage(
