@@ -142,9 +142,9 @@ def test_the_dashboard_uses_the_edition_the_command_line_uses(
     from fastapi.testclient import TestClient
 
     from demonitor.core.permissions import Role
+    from demonitor.services.users import add_user
     from demonitor.store.catalogue import seed_reference
     from demonitor.store.db import make_engine, session_scope, upgrade
-    from demonitor.store.users import UserStore
     from demonitor.web.app import app_from_environment
 
     path = write_rows(tmp_path / "local.csv", reconstructed_rows())
@@ -161,8 +161,13 @@ def test_the_dashboard_uses_the_edition_the_command_line_uses(
     upgrade(engine)
     with session_scope(engine) as session:
         seed_reference(session, "tester")
-        UserStore(session, "tester").add(
-            "stats", Role.STATISTICS, password="A-long-pass-2025", must_change_password=False
+        add_user(
+            session,
+            "tester",
+            "stats",
+            Role.STATISTICS,
+            password="A-long-pass-2025",
+            must_change_password=False,
         )
     engine.dispose()
     monkeypatch.setenv("DEMONITOR_DATABASE_URL", url)

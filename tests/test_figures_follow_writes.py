@@ -21,10 +21,10 @@ from demonitor.reports.accounts import accounts_table
 from demonitor.reports.progress import progress_table
 from demonitor.services.identification import decide_case, review_cases
 from demonitor.services.submissions import ItemInput, SubmissionStore
+from demonitor.services.users import find_user, principal_of
 from demonitor.store.account_cells import account_cells, compute_cells
 from demonitor.store.db import make_engine, session_scope, upgrade
 from demonitor.store.models import AccountBuild, Classification, Enterprise, Financial
-from demonitor.store.users import UserStore, principal_of
 from demonitor.web.app import create_app
 from demonitor.web.settings import Settings
 
@@ -195,8 +195,7 @@ def test_a_running_dashboard_follows_every_kind_of_write(
     # 5. An approved submission: the card of the indicator shows the new value.
     before = _card(client, "DE05")
     with session_scope(engine) as session:
-        users = UserStore(session, "test")
-        industry_user, office = users.get("industry"), users.get("office")
+        industry_user, office = find_user(session, "industry"), find_user(session, "office")
         assert industry_user is not None and office is not None
         submitter = SubmissionStore(session, principal_of(industry_user))
         owed = [c for c in sorted(principal_of(industry_user).indicators) if c == "DE05"]
