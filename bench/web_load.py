@@ -30,6 +30,27 @@ Goal: p95 ≤ 100 ms and 0 errors, 50 clients, on 2 cores with SQLite.
     .venv/bin/python bench/web_load.py
     .venv/bin/python bench/web_load.py --quick
     .venv/bin/python bench/web_load.py --duration 30 --clients 20 --scenarios dashboard-api
+
+Cold overview (``--cold-overview demo|city|all``): the time of the first dashboard overview after
+a write, which misses the result cache because every write moves the data version. A district
+user (demo account ``hailing``) submits one value through ``POST /api/v1/submissions`` and the
+office (``office``) approves it through ``POST /api/v1/review/{id}/approve``; then the first
+``GET /api/v1/overview`` is timed (and a second, warm one; ``--page`` also times ``GET /`` after
+a write of its own). Median, min and max of ``--repeats`` (default 10), on ``--backend sqlite``,
+``postgresql`` or ``both``, against ``demonitor serve --workers 1`` on 127.0.0.1, with API
+tokens made by ``demonitor token create``. ``demo`` is the database ``demonitor demo`` builds;
+``city`` adds a register of 100,000 enterprises (``demonitor demo register --rows 100000
+--seed 1``, its planned defective rows dropped, imported as ``register``) and deterministic
+synthetic financials of all of them for 2023 and 2024 (``import financials``), and also times
+``demonitor account --period 2024``. The city database takes minutes to build: it is cached under
+``$TMPDIR/demonitor-bench-cache`` (SQLite file, or ``pg_dump`` of the PostgreSQL database) keyed
+by rows, seed and ``demonitor --version``, upgraded with ``demonitor db upgrade`` when reused;
+``--rebuild`` makes it again. On PostgreSQL each scenario gets a new database on the local server,
+dropped at the end. Everything goes through the CLI and the HTTP API, never the package's
+internals, so the figures stay comparable while the computation behind them changes.
+
+    .venv/bin/python bench/web_load.py --cold-overview demo
+    .venv/bin/python bench/web_load.py --cold-overview city --backend both --repeats 3
 """
 
 from __future__ import annotations
@@ -42,14 +63,17 @@ import multiprocessing
 import os
 import platform
 import re
+import shutil
+import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -522,14 +546,20 @@ def running_server(
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while True:
             if server.poll() is not None:
-                raise RuntimeError(f"the server exited with {server.returncode}:\n{_tail(log)}")
+                raise RuntimeError(
+                    f"demonitor serve did not start (exited with {server.returncode}); "
+                    f"the end of its log:\n{_tail(log)}"
+                )
             try:
                 if httpx.get(f"http://{HOST}:{port}/login", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"no answer after {STARTUP_TIMEOUT_S:.0f} s:\n{_tail(log)}")
+                raise RuntimeError(
+                    f"demonitor serve did not answer GET /login within {STARTUP_TIMEOUT_S:.0f} s; "
+                    f"the end of its log:\n{_tail(log)}"
+                )
             time.sleep(0.2)
         yield server
     finally:
@@ -686,6 +716,571 @@ def report(results: Sequence[ScenarioResult], cpus: int, processes: int) -> None
         )
 
 
+# Cold overview: the first dashboard overview after a write --------------------------------------
+#
+# Every write bumps the data version (the highest audit id), so the first reader after it misses
+# the result cache and waits for the figures to be recomputed. Everything below drives the
+# platform as an operator would: the ``demonitor`` CLI to build the databases and make API
+# tokens, and the HTTP API of a real ``demonitor serve`` on loopback for the write and the reads,
+# so that it keeps measuring the same thing however the figures come to be computed.
+
+COLD_CHOICES = ("demo", "city", "all")
+BACKEND_CHOICES = ("sqlite", "postgresql", "both")
+DEFAULT_REPEATS = 10
+DEFAULT_ACCOUNT_RUNS = 3
+COLD_TIMEOUT_S = 1800.0  # a cold overview of a large database may take minutes today
+CITY_ROWS = 100_000
+CITY_SEED = 1
+CITY_YEARS = (2023, 2024)
+ACCOUNT_PERIOD = "2024"
+SUBMIT_PERIOD = "2024"
+# Demo accounts (``demonitor demo`` makes them, one per role): a district that submits and the
+# office that approves and reads the overview.
+SUBMITTER = "hailing"
+REVIEWER = "office"
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# Bump when the way the city database is built changes: cached builds are then made again.
+CITY_BUILD_VERSION = 1
+CACHE_DIR = Path(tempfile.gettempdir()) / "demonitor-bench-cache"
+LOOPBACK_HOSTS = frozenset({None, "", "127.0.0.1", "localhost", "::1", "[::1]"})
+# Columns of the financials template, recognised by words of their Chinese headers.
+FINANCIAL_HEADERS = (
+    ("credit_code", "信用代码"),
+    ("period", "期别"),
+    ("revenue", "营业收入"),
+    ("value_added", "增加值"),
+    ("employees", "从业人员"),
+)
+
+
+class BenchError(RuntimeError):
+    """The bench cannot go on (a command failed, the server did not start): exit non-zero."""
+
+
+_started = time.perf_counter()
+
+
+def progress(message: str) -> None:
+    say(f"[{time.perf_counter() - _started:7.1f} s] {message}")
+
+
+def demonitor(
+    *args: str, home: Path, check: bool = True, quiet: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run ``demonitor ARGS`` as an operator would, in a child process (wide output: no folding
+    of the printed secrets)."""
+    env = {**os.environ, "DEMONITOR_HOME": str(home), "COLUMNS": "250", "NO_COLOR": "1"}
+    command = [sys.executable, "-m", "demonitor", *args]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if check and done.returncode != 0:
+        output = (done.stdout + done.stderr).strip()[-3_000:]
+        raise BenchError(f"demonitor {' '.join(args)} exited with {done.returncode}:\n{output}")
+    if not quiet and done.returncode == 0:
+        # The last line of text, not of a table's frame (box-drawing characters).
+        lines = (ln.strip() for ln in reversed(done.stdout.splitlines()))
+        last = next((ln for ln in lines if ln and not "\u2500" <= ln[0] <= "\u257f"), "")
+        if last:
+            progress(f"  {last[:160]}")
+    return done
+
+
+def timed_demonitor(*args: str, home: Path) -> float:
+    start = time.perf_counter()
+    demonitor(*args, home=home, quiet=True)
+    return time.perf_counter() - start
+
+
+def api_token(url: str, username: str, home: Path) -> str:
+    """A new API token of a user (``demonitor token create``): the last line printed."""
+    done = demonitor(
+        "token",
+        "create",
+        username,
+        "--name",
+        "bench-cold",
+        "--database-url",
+        url,
+        home=home,
+        quiet=True,
+    )
+    lines = [ln.strip() for ln in done.stdout.splitlines() if ln.strip()]
+    if not lines or " " in lines[-1]:
+        raise BenchError(f"no token in the output of token create:\n{done.stdout[-1_000:]}")
+    return lines[-1]
+
+
+def import_register(url: str, register: Path, home: Path) -> None:
+    """Import the synthetic register. Its planned defects (about 3 % of the rows) refuse the
+    whole file, so the rows named in ``FILE.errors.csv`` are dropped and the rest imported."""
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    done = demonitor(
+        "import", "register", str(register), "--database-url", url, home=home, check=False
+    )
+    if done.returncode == 0:
+        return
+    errors_file = register.with_name(register.name + ".errors.csv")
+    if not errors_file.is_file():
+        raise BenchError(f"import register failed and wrote no error list:\n{done.stderr[-2_000:]}")
+    with errors_file.open(encoding="utf-8-sig", newline="") as handle:
+        # Spreadsheet row numbers: the header is row 1, the first data row row 2.
+        rows = [row.get("row") or "" for row in csv.DictReader(handle)]
+    rejected = {int(row) - 2 for row in rows if row.isdigit()}
+    table = pq.read_table(register)
+    kept = [i for i in range(table.num_rows) if i not in rejected]
+    clean = register.with_name("register-clean.parquet")
+    pq.write_table(table.take(pa.array(kept, type=pa.int64())), clean)
+    progress(f"  {len(rejected):,} defective rows dropped (planned defects), {len(kept):,} kept")
+    demonitor("import", "register", str(clean), "--database-url", url, home=home)
+    register.unlink()
+    clean.rename(register)
+
+
+def _hash64(text: str) -> int:
+    import hashlib
+
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
+def write_financials(register: Path, url: str, out: Path, home: Path) -> int:
+    """Synthetic but deterministic financials (营业收入, sometimes 增加值, 从业人员) of every
+    enterprise of the register for ``CITY_YEARS``, under the headers of the template that
+    ``demonitor template financials`` writes. Returns the number of rows."""
+    import csv
+
+    import pyarrow.parquet as pq
+    from openpyxl import load_workbook
+
+    template = out.with_name("financials-template.xlsx")
+    demonitor(
+        "template", "financials", "-o", str(template), "--database-url", url, home=home, quiet=True
+    )
+    workbook = load_workbook(template, read_only=True)
+    try:
+        first = next(workbook.worksheets[0].iter_rows(max_row=1, values_only=True))
+    finally:
+        workbook.close()
+    headers = [str(cell or "") for cell in first]
+    position: dict[str, int] = {}
+    for name, word in FINANCIAL_HEADERS:
+        found = [i for i, text in enumerate(headers) if word in text and i not in position.values()]
+        if not found:
+            raise BenchError(f"the financials template has no column {word}: {headers}")
+        position[name] = found[0]
+    for money in ("revenue", "value_added"):
+        if "万元" not in headers[position[money]]:
+            raise BenchError(f"expected amounts in 万元 in the template: {headers}")
+    codes = pq.read_table(register, columns=["credit_code"]).column(0).to_pylist()
+    rows = 0
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(headers)
+        for code in codes:
+            h = _hash64(str(code))
+            # 2 万元 … 1.3 亿元, log-uniform: many small units, a few large ones; the core value
+            # added comes to some 7 % of the demo GDP.
+            revenue = 10 ** (0.3 + 3.5 * (h % 10_007) / 10_007)
+            reports_value_added = (h >> 20) % 4 == 0  # a quarter report it, the rest estimated
+            rate = 0.15 + ((h >> 24) % 30) / 100
+            staff = max(1, int(revenue / (20 + (h >> 32) % 60)))
+            for number, year in enumerate(CITY_YEARS):
+                growth = (1 + (((h >> (40 + 4 * number)) % 200) - 50) / 1_000) ** number
+                cells = [""] * len(headers)
+                cells[position["credit_code"]] = str(code)
+                cells[position["period"]] = str(year)
+                cells[position["revenue"]] = f"{revenue * growth:.1f}"
+                if reports_value_added:
+                    cells[position["value_added"]] = f"{revenue * growth * rate:.1f}"
+                cells[position["employees"]] = str(staff)
+                writer.writerow(cells)
+                rows += 1
+    template.unlink()
+    return rows
+
+
+def build_city(url: str, work: Path, home: Path, rows: int, seed: int) -> None:
+    """The demo database, a register of ``rows`` enterprises classified on import, and their
+    financials for ``CITY_YEARS`` — all through the CLI."""
+    progress("city: demonitor demo")
+    demonitor("demo", "--database-url", url, home=home)
+    register = work / "register.parquet"
+    progress(f"city: demonitor demo register --rows {rows} --seed {seed}")
+    demonitor(
+        "demo", "register", "--rows", str(rows), "--seed", str(seed), "-o", str(register), home=home
+    )
+    progress("city: demonitor import register (classified on the way in)")
+    import_register(url, register, home)
+    financials = work / "financials.csv"
+    written = write_financials(register, url, financials, home)
+    years = "/".join(str(y) for y in CITY_YEARS)
+    progress(f"city: demonitor import financials ({written:,} rows, {years}; takes minutes)")
+    demonitor("import", "financials", str(financials), "--database-url", url, home=home)
+    financials.unlink()
+    register.unlink()
+
+
+def cache_key(rows: int, seed: int, home: Path) -> str:
+    version = demonitor("--version", home=home, quiet=True).stdout.strip().split()[-1:]
+    label = re.sub(r"[^0-9A-Za-z.+-]", "_", version[0] if version else "unknown")
+    return f"city-r{rows}-s{seed}-b{CITY_BUILD_VERSION}-v{label}"
+
+
+# PostgreSQL: a database of its own on the local server, dropped afterwards.
+
+
+def check_loopback_url(url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    host = make_url(url).host
+    if host not in LOOPBACK_HOSTS:
+        raise BenchError(f"PostgreSQL must be on loopback (127.0.0.1), not {host}")
+
+
+def libpq_url(url: str) -> str:
+    """The URL for psql/pg_dump (no SQLAlchemy driver name)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@contextmanager
+def postgres_database(admin_url: str, label: str) -> Iterator[str]:
+    """A new, empty database on the local server, dropped on leaving; yields its URL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    check_loopback_url(admin_url)
+    name = f"bench_cold_{label}_{os.getpid()}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:
+        admin.dispose()
+        raise BenchError(f"cannot create a database on {admin_url}: {error}") from error
+    progress(f"postgresql: database {name} created")
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        progress(f"postgresql: database {name} dropped")
+
+
+def prepare_city(
+    backend: str, url: str, work: Path, home: Path, rows: int, seed: int, rebuild: bool
+) -> tuple[str, float, bool]:
+    """Build the city database at ``url`` (an SQLite file in ``work``, or an empty PostgreSQL
+    database), from the cache when a build with the same parameters is there. Returns the URL,
+    the seconds taken and whether the cache served it."""
+    start = time.perf_counter()
+    key = f"{cache_key(rows, seed, home)}-{backend}"
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    if backend == "sqlite":
+        cached = CACHE_DIR / f"{key}.db"
+        target = Path(url.removeprefix("sqlite:///"))
+        if cached.is_file() and not rebuild:
+            progress(f"city (sqlite): copy of the cached {cached}")
+            shutil.copyfile(cached, target)
+            demonitor("db", "upgrade", "--database-url", url, home=home)
+            return url, time.perf_counter() - start, True
+        build_city(url, work, home, rows, seed)
+        partial = cached.with_suffix(".partial")
+        shutil.copyfile(target, partial)
+        partial.rename(cached)
+        progress(f"city (sqlite): cached as {cached} (--rebuild to make it again)")
+        return url, time.perf_counter() - start, False
+    dump = CACHE_DIR / f"{key}.dump"
+    if dump.is_file() and not rebuild and shutil.which("pg_restore"):
+        progress(f"city (postgresql): pg_restore of the cached {dump}")
+        restored = subprocess.run(
+            ["pg_restore", "--no-owner", "-d", libpq_url(url), str(dump)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if restored.returncode != 0:
+            raise BenchError(f"pg_restore failed:\n{restored.stderr[-2_000:]}")
+        demonitor("db", "upgrade", "--database-url", url, home=home)
+        return url, time.perf_counter() - start, True
+    build_city(url, work, home, rows, seed)
+    if shutil.which("pg_dump"):
+        partial = dump.with_suffix(".partial")
+        dumped = subprocess.run(
+            ["pg_dump", "-Fc", "--no-owner", "-f", str(partial), libpq_url(url)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if dumped.returncode == 0:
+            partial.rename(dump)
+            progress(f"city (postgresql): cached as {dump} (--rebuild to make it again)")
+        else:
+            progress(f"city (postgresql): not cached, pg_dump failed: {dumped.stderr[-300:]}")
+    return url, time.perf_counter() - start, False
+
+
+# The measurement.
+
+
+@dataclass
+class ColdResult:
+    scenario: str
+    backend: str
+    build_s: float
+    cached: bool
+    workers: int
+    times: dict[str, list[float]] = field(default_factory=dict)  # seconds per measurement
+    load_before: tuple[float, float, float] | None = None  # the machine's load average
+
+    def add(self, name: str, seconds: float) -> None:
+        self.times.setdefault(name, []).append(seconds)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "backend": self.backend,
+            "database_build_s": round(self.build_s, 1),
+            "database_from_cache": self.cached,
+            "server_workers": self.workers,
+            "load_average_before": self.load_before,
+            "measurements": {
+                name: {
+                    "n": len(values),
+                    "median_ms": round(1000 * statistics.median(values), 1),
+                    "min_ms": round(1000 * min(values), 1),
+                    "max_ms": round(1000 * max(values), 1),
+                    "all_ms": [round(1000 * v, 1) for v in values],
+                }
+                for name, values in self.times.items()
+            },
+        }
+
+
+M_START = "overview API, first after server start"
+M_SUBMIT = "write: district saves+submits (POST /api/v1/submissions)"
+M_APPROVE = "write: office approves (POST /api/v1/review/{id}/approve)"
+M_COLD = "COLD overview API (first GET /api/v1/overview after approval)"
+M_WARM = "warm overview API (second GET /api/v1/overview)"
+M_PAGE = "COLD overview page (first GET / after approval)"
+M_ACCOUNT = f"demonitor account --period {ACCOUNT_PERIOD} (whole CLI run)"
+M_CLI = "demonitor --version (CLI start-up, for reference)"
+
+
+class Api:
+    """HTTP calls to the server with a bearer token (no CSRF needed), each checked and timed."""
+
+    def __init__(self, port: int, token: str) -> None:
+        import httpx
+
+        self.client = httpx.Client(
+            base_url=f"http://{HOST}:{port}",
+            headers={"Authorization": f"Bearer {token}", "User-Agent": "demonitor-bench"},
+            timeout=COLD_TIMEOUT_S,
+        )
+
+    def call(self, method: str, path: str, body: object = None) -> tuple[float, Any]:
+        start = time.perf_counter()
+        response = self.client.request(method, path, json=body)
+        elapsed = time.perf_counter() - start
+        if response.status_code != 200:
+            raise BenchError(f"{method} {path}: HTTP {response.status_code} {response.text[:500]}")
+        kind = response.headers.get("content-type", "")
+        return elapsed, response.json() if kind.startswith("application/json") else None
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def pick_duty(duties: Sequence[dict[str, Any]]) -> tuple[str, str, float]:
+    """A value the district owes with a published value that can move a little either way."""
+    for duty in duties:
+        published = duty.get("published")
+        if isinstance(published, int | float) and 1 <= published <= 99:
+            return str(duty["indicator_code"]), str(duty["region_code"]), float(published)
+    raise BenchError(f"{SUBMITTER} owes no value with a published rate for {SUBMIT_PERIOD}")
+
+
+def measure_cold(
+    result: ColdResult, url: str, work: Path, home: Path, repeats: int, page: bool
+) -> None:
+    """Write (a district submits, the office approves) then time the first overview, repeated."""
+    tokens = {user: api_token(url, user, home) for user in (SUBMITTER, REVIEWER)}
+    port = free_port()
+    log = work / f"server-{result.scenario}-{result.backend}.log"
+    progress(f"{result.scenario}/{result.backend}: demonitor serve on {HOST}:{port}")
+    with running_server(url, port, home, log, result.workers) as server:
+        submitter, reviewer = Api(port, tokens[SUBMITTER]), Api(port, tokens[REVIEWER])
+        try:
+            seconds, _ = reviewer.call("GET", "/api/v1/overview")
+            result.add(M_START, seconds)
+            progress(f"  first overview after start: {1000 * seconds:,.0f} ms")
+            reviewer.call("GET", "/")
+            _, duties = submitter.call("GET", f"/api/v1/duties?period={SUBMIT_PERIOD}")
+            indicator, region, published = pick_duty(duties)
+            step = 1.0 if published.is_integer() else 0.1
+            progress(
+                f"  writes: {SUBMITTER} submits {indicator}/{region}/{SUBMIT_PERIOD} "
+                f"(published {published:g}) ±{step:g}, {REVIEWER} approves"
+            )
+            change = 0
+
+            def write() -> None:
+                nonlocal change
+                value = round(published + (step if change % 2 == 0 else -step), 6)
+                change += 1
+                body = {
+                    "period": SUBMIT_PERIOD,
+                    "items": [
+                        {
+                            "indicator_code": indicator,
+                            "region_code": region,
+                            "value": value,
+                            "note": "bench",
+                        }
+                    ],
+                    "submit": True,
+                }
+                seconds, saved = submitter.call("POST", "/api/v1/submissions", body)
+                result.add(M_SUBMIT, seconds)
+                if saved.get("status") != "submitted":
+                    raise BenchError(f"the submission was not submitted: {saved}")
+                path = f"/api/v1/review/{saved['id']}/approve"
+                seconds, approved = reviewer.call("POST", path)
+                result.add(M_APPROVE, seconds)
+                if approved.get("status") != "approved":
+                    raise BenchError(f"the submission was not approved: {approved}")
+
+            for number in range(1, repeats + 1):
+                write()
+                cold, _ = reviewer.call("GET", "/api/v1/overview")
+                warm, _ = reviewer.call("GET", "/api/v1/overview")
+                result.add(M_COLD, cold)
+                result.add(M_WARM, warm)
+                line = f"cold API {1000 * cold:,.0f} ms, warm {1000 * warm:,.1f} ms"
+                if page:
+                    write()
+                    seconds, _ = reviewer.call("GET", "/")
+                    result.add(M_PAGE, seconds)
+                    line += f", cold page {1000 * seconds:,.0f} ms"
+                progress(f"  {number}/{repeats}: {line}")
+        finally:
+            submitter.close()
+            reviewer.close()
+        if server.poll() is not None:
+            raise BenchError(f"the server stopped during the run:\n{_tail(log)}")
+
+
+def measure_account(result: ColdResult, url: str, home: Path, runs: int) -> None:
+    result.add(M_CLI, timed_demonitor("--version", home=home))
+    for number in range(1, runs + 1):
+        seconds = timed_demonitor(
+            "account", "--period", ACCOUNT_PERIOD, "--database-url", url, home=home
+        )
+        result.add(M_ACCOUNT, seconds)
+        progress(f"  account {number}/{runs}: {seconds:,.1f} s")
+
+
+@dataclass(frozen=True)
+class ColdPlan:
+    scenarios: tuple[str, ...]
+    backends: tuple[str, ...]
+    repeats: int
+    account_runs: int
+    page: bool
+    workers: int
+    city_rows: int
+    city_seed: int
+    rebuild: bool
+    postgres_url: str
+
+
+def run_cold(plan: ColdPlan) -> list[ColdResult]:
+    results: list[ColdResult] = []
+    with tempfile.TemporaryDirectory(prefix="demonitor-cold-") as scratch:
+        work = Path(scratch)
+        home = work / "home"
+        home.mkdir()
+        for scenario in plan.scenarios:
+            for backend in plan.backends:
+                say(f"\n== cold overview: {scenario} on {backend} ==")
+                results.append(cold_scenario(plan, scenario, backend, work, home))
+    return results
+
+
+def cold_scenario(
+    plan: ColdPlan, scenario: str, backend: str, work: Path, home: Path
+) -> ColdResult:
+    with ExitStack() as stack:
+        if backend == "postgresql":
+            url = stack.enter_context(postgres_database(plan.postgres_url, scenario))
+        else:
+            database = work / f"{scenario}.db"
+            database.unlink(missing_ok=True)
+            url = f"sqlite:///{database}"
+        start = time.perf_counter()
+        if scenario == "demo":
+            progress(f"demo ({backend}): demonitor demo")
+            demonitor("demo", "--database-url", url, home=home)
+            built, cached = time.perf_counter() - start, False
+        else:
+            url, built, cached = prepare_city(
+                backend, url, work, home, plan.city_rows, plan.city_seed, plan.rebuild
+            )
+        progress(f"{scenario} ({backend}): database ready in {built:,.1f} s")
+        load = os.getloadavg() if hasattr(os, "getloadavg") else None
+        result = ColdResult(scenario, backend, built, cached, plan.workers, load_before=load)
+        measure_cold(result, url, work, home, plan.repeats, plan.page)
+        if plan.account_runs > 0:
+            measure_account(result, url, home, plan.account_runs)
+        if backend == "sqlite":
+            Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    return result
+
+
+def cold_report(results: Sequence[ColdResult], plan: ColdPlan) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 150)
+    table = Table(title="cold overview: the first dashboard overview after a write (ms)")
+    for column in ("scenario", "backend", "measurement", "n", "median", "min", "max"):
+        table.add_column(
+            column, justify="right" if column in ("n", "median", "min", "max") else "left"
+        )
+    for r in results:
+        for name, values in r.times.items():
+            table.add_row(
+                r.scenario,
+                r.backend,
+                name,
+                str(len(values)),
+                f"{1000 * statistics.median(values):,.1f}",
+                f"{1000 * min(values):,.1f}",
+                f"{1000 * max(values):,.1f}",
+            )
+        table.add_section()
+    console.print(table)
+    for r in results:
+        how = "from the cache" if r.cached else "built"
+        load = "" if r.load_before is None else f"; load average before: {r.load_before[0]:.2f}"
+        say(f"{r.scenario}/{r.backend}: database {how} in {r.build_s:,.1f} s{load}")
+    say(
+        f"server: demonitor serve --workers {plan.workers} on {HOST}; the write is a district "
+        f"submission of one {SUBMIT_PERIOD} value approved by the office, over the HTTP API "
+        "with API tokens; each COLD figure is the first request after its own write. A load "
+        "average above the number of CPUs means other processes shared them: run again on a "
+        "quiet machine."
+    )
+
+
 # Main -------------------------------------------------------------------------------------------
 
 
@@ -702,7 +1297,8 @@ def parse_scenarios(text: str) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Load-test the web platform on loopback with a demo database (演示数据)."
+        description="Load-test the web platform on loopback with a demo database (演示数据), "
+        "or time the first dashboard overview after a write (--cold-overview)."
     )
     parser.add_argument(
         "--duration",
@@ -724,7 +1320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--scenarios",
         type=parse_scenarios,
-        default=list(SCENARIOS),
+        default=None,
         help="comma-separated, from " + ", ".join(SCENARIOS) + " (default: all)",
     )
     parser.add_argument(
@@ -749,14 +1345,137 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--check", action="store_true", help="exit 1 when a scenario misses the goal"
     )
+    cold = parser.add_argument_group(
+        "cold overview",
+        "the first GET /api/v1/overview after a write (a district submits, the office approves), "
+        "which misses the result cache; with --cold-overview only these run, unless --scenarios "
+        "is given too",
+    )
+    cold.add_argument(
+        "--cold-overview",
+        choices=COLD_CHOICES,
+        help="demo: the demo database; city: the demo database plus a register of --city-rows "
+        f"enterprises and their financials for {CITY_YEARS[0]}–{CITY_YEARS[-1]}; all: both",
+    )
+    cold.add_argument(
+        "--backend",
+        choices=BACKEND_CHOICES,
+        default="sqlite",
+        help="database of the cold-overview scenarios (default sqlite)",
+    )
+    cold.add_argument(
+        "--repeats",
+        type=int,
+        default=DEFAULT_REPEATS,
+        help=f"writes and cold overviews per scenario (default {DEFAULT_REPEATS})",
+    )
+    cold.add_argument(
+        "--account-runs",
+        type=int,
+        default=DEFAULT_ACCOUNT_RUNS,
+        help=f"timed runs of demonitor account --period {ACCOUNT_PERIOD} per scenario "
+        f"(default {DEFAULT_ACCOUNT_RUNS}; 0: none)",
+    )
+    cold.add_argument(
+        "--page",
+        action="store_true",
+        help="also time the overview page GET / cold (one more write per repeat)",
+    )
+    cold.add_argument(
+        "--cold-workers",
+        type=int,
+        default=1,
+        help="server processes for the cold overview (default 1, so that the request after the "
+        "write and the warm one go to the same process)",
+    )
+    cold.add_argument("--city-rows", type=int, default=CITY_ROWS, help=f"default {CITY_ROWS:,}")
+    cold.add_argument("--city-seed", type=int, default=CITY_SEED, help=f"default {CITY_SEED}")
+    cold.add_argument(
+        "--rebuild",
+        action="store_true",
+        help=f"build the city database again instead of using the copy cached in {CACHE_DIR}",
+    )
+    cold.add_argument(
+        "--postgres-url",
+        default=DEFAULT_POSTGRES,
+        help="a database on the local server from which a fresh one is created and dropped "
+        f"(default {DEFAULT_POSTGRES})",
+    )
     args = parser.parse_args(argv)
+    if args.repeats <= 0 or args.cold_workers <= 0 or args.city_rows <= 0:
+        parser.error("--repeats, --cold-workers and --city-rows must be positive")
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+
+    def stop(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt  # leave through the ``finally`` blocks: server, databases
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        status = 0
+        if args.cold_overview is None or args.scenarios is not None:
+            status = load_main(args, parser, out)
+        if args.cold_overview is not None:
+            status = max(status, cold_main(args, out))
+    except (BenchError, RuntimeError) as error:
+        say(f"\nerror: {error}")
+        return 2
+    except KeyboardInterrupt:
+        say("\ninterrupted")
+        return 130
+    return status
+
+
+def cold_main(args: argparse.Namespace, out: Path) -> int:
+    scenarios = ("demo", "city") if args.cold_overview == "all" else (args.cold_overview,)
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    if "postgresql" in backends:
+        check_loopback_url(args.postgres_url)
+    plan = ColdPlan(
+        scenarios=scenarios,
+        backends=backends,
+        repeats=args.repeats,
+        account_runs=max(0, args.account_runs),
+        page=args.page,
+        workers=args.cold_workers,
+        city_rows=args.city_rows,
+        city_seed=args.city_seed,
+        rebuild=args.rebuild,
+        postgres_url=args.postgres_url,
+    )
+    cpus = os.cpu_count() or 0
+    say(
+        f"python {sys.version.split()[0]}, {platform.platform()}, {cpus} CPU(s); cold overview: "
+        f"{', '.join(scenarios)} on {', '.join(backends)}, {plan.repeats} repeats"
+    )
+    results = run_cold(plan)
+    cold_report(results, plan)
+    document = {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpu_count": cpus,
+        "note": "the first GET /api/v1/overview after a write (a district submission approved by "
+        "the office over the HTTP API), median/min/max of the repeats; loopback",
+        "repeats": plan.repeats,
+        "city_rows": plan.city_rows,
+        "city_seed": plan.city_seed,
+        "city_years": list(CITY_YEARS),
+        "results": [r.as_json() for r in results],
+    }
+    target = out / "cold_overview.json"
+    target.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    say(f"wrote {target}")
+    return 0
+
+
+def load_main(args: argparse.Namespace, parser: argparse.ArgumentParser, out: Path) -> int:
+    """The load scenarios (the script's original purpose)."""
     duration: float = QUICK_DURATION if args.quick else args.duration
     clients: int = args.clients
     processes: int = max(1, min(args.processes, clients))
     if duration <= 0 or clients <= 0:
         parser.error("--duration and --clients must be positive")
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
+    chosen: list[str] = args.scenarios or list(SCENARIOS)
 
     cpus = os.cpu_count() or 0
     say(
@@ -787,13 +1506,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             if static is None:
                 raise RuntimeError(f"none of {', '.join(STATIC_TARGETS)} is served")
             targets["static"] = (static,)
-            for name in args.scenarios:
+            for name in chosen:
                 for path, (status, ms, size) in warm(port, cookie, targets[name]).items():
                     say(f"warm {path}: HTTP {status}, {ms:,.0f} ms, {size:,} bytes")
                     if status != 200:
                         raise RuntimeError(f"{path} answers HTTP {status}; cannot load-test it")
 
-            for name in args.scenarios:
+            for name in chosen:
                 plan = LoadPlan(port, cookie, targets[name], duration, args.client)
                 time.sleep(1.0)  # let the previous scenario's connections close
                 load = os.getloadavg() if hasattr(os, "getloadavg") else None
