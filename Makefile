@@ -57,5 +57,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/classify.py
 	$(BIN)/python bench/web_load.py
 
+# The first dashboard overview after a write, demo and city-sized databases, SQLite and
+# PostgreSQL (127.0.0.1:5432); the city database is built once (minutes) and cached.
+bench-cold: $(STAMP)
+	$(BIN)/python bench/web_load.py --cold-overview all --backend both
+
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache test-artifacts
