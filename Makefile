@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-data
 
-.PHONY: demo test test-fast lint typecheck bench clean browser
+.PHONY: demo test test-fast lint typecheck bench bench-cold clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
