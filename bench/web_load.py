@@ -44,7 +44,8 @@ tokens made by ``demonitor token create``. ``demo`` is the database ``demonitor 
 synthetic financials of all of them for 2023 and 2024 (``import financials``), and also times
 ``demonitor account --period 2024``. The city database takes minutes to build: it is cached under
 ``$TMPDIR/demonitor-bench-cache`` (SQLite file, or ``pg_dump`` of the PostgreSQL database) keyed
-by rows, seed and ``demonitor --version``, upgraded with ``demonitor db upgrade`` when reused;
+by rows, seed, ``demonitor --version``, schema revision and checkout, upgraded with
+``demonitor db upgrade`` when reused;
 ``--rebuild`` makes it again. On PostgreSQL each scenario gets a new database on the local server,
 dropped at the end. Everything goes through the CLI and the HTTP API, never the package's
 internals, so the figures stay comparable while the computation behind them changes.
@@ -923,9 +924,19 @@ def build_city(url: str, work: Path, home: Path, rows: int, seed: int) -> None:
 
 
 def cache_key(rows: int, seed: int, home: Path) -> str:
+    """What a cached city database depends on: its parameters, the version of ``demonitor``, the
+    schema revision this checkout migrates to, and the checkout itself (two clones sharing the
+    machine's temp dir must not take each other's builds)."""
     version = demonitor("--version", home=home, quiet=True).stdout.strip().split()[-1:]
     label = re.sub(r"[^0-9A-Za-z.+-]", "_", version[0] if version else "unknown")
-    return f"city-r{rows}-s{seed}-b{CITY_BUILD_VERSION}-v{label}"
+    with tempfile.TemporaryDirectory(prefix="demonitor-probe-") as probe:
+        upgraded = demonitor(
+            "db", "upgrade", "--database-url", f"sqlite:///{probe}/probe.db", home=home, quiet=True
+        )
+    found = re.search(r"revision\s+(\w+)", upgraded.stdout)
+    revision = found.group(1) if found else "unknown"
+    checkout = f"{_hash64(str(HERE.parent.resolve())):016x}"[:8]
+    return f"city-r{rows}-s{seed}-b{CITY_BUILD_VERSION}-v{label}-rev{revision}-{checkout}"
 
 
 # PostgreSQL: a database of its own on the local server, dropped afterwards.
@@ -1085,8 +1096,13 @@ class Api:
         )
 
     def call(self, method: str, path: str, body: object = None) -> tuple[float, Any]:
+        import httpx
+
         start = time.perf_counter()
-        response = self.client.request(method, path, json=body)
+        try:
+            response = self.client.request(method, path, json=body)
+        except httpx.HTTPError as error:  # refused, reset, or no answer within the timeout
+            raise BenchError(f"{method} {path}: {type(error).__name__} {error}") from error
         elapsed = time.perf_counter() - start
         if response.status_code != 200:
             raise BenchError(f"{method} {path}: HTTP {response.status_code} {response.text[:500]}")
