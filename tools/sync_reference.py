@@ -26,6 +26,9 @@ import shutil
 import tomllib
 from pathlib import Path
 
+# The columns the platform adds to the policy's, in the catalogue's order: one list, the loader's.
+from demonitor.reference.city import PLATFORM_COLUMNS
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "src" / "demonitor" / "reference" / "data"
 
@@ -59,21 +62,6 @@ DERIVED = [
         "indicator catalogue of the Taizhou profile: the 23 targets plus the platform's columns",
     ),
 ]
-# The columns the platform adds to the policy's, in the catalogue's order.
-PLATFORM_COLUMNS = (
-    "direction",
-    "base_year",
-    "missing_base",
-    "natural_limit",
-    "tolerance",
-    "level",
-    "collected_by",
-    "owner_zh",
-    "frequency",
-    "measure",
-    "source",
-    "pillar",
-)
 
 
 def sha256(path: Path) -> str:
