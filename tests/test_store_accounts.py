@@ -190,13 +190,22 @@ def test_alerts_say_why(tmp_path) -> None:  # type: ignore[no-untyped-def]
     with session_scope(engine) as session:
         build_demo(session, rows=300, seed=3)
         found = {a.code: a for a in progress_table(session, EDITION, Period(2024)).alerts}
-    # DE21: 48 % against a 100 % target; 40 → 48 over 2 of 3 years gives R = 0.27 (hand: CAGR
-    # 9.54 % against 35.7 % required) and it is under its alarm threshold of 60.
+        statcan = {
+            a.code: a
+            for a in progress_table(session, EDITION, Period(2024), method="statcan").alerts
+        }
+    # DE21: 40, 45, 48 (2022–2024) against 100 %. ESCAP (the default): OLS slope 4 a year
+    # through (2023, 44.33), so 52.33 in 2025; gap (100 − 52.33) / (100 − 40) = 79 %.
     assert "DE21" in found
-    assert any("R=0.27" in r for r in found["DE21"].reasons_zh)
+    assert any("2025年约52.33" in r and "差距79%" in r for r in found["DE21"].reasons_zh)
     assert any("触警阈值60" in r for r in found["DE21"].reasons_zh)
-    # DE17 is on pace (R ≥ 0.95) but 82 is above its alarm threshold of 80: no alert.
-    assert "DE17" not in found
+    # StatCan: 40 → 48 over 2 of 3 years gives R = 0.27 (CAGR 9.54 % against 35.7 % required).
+    assert any("R=0.27" in r for r in statcan["DE21"].reasons_zh)
+    # DE17: 60, 75, 82 towards ">95". Its StatCan ratio is on pace (R 1.02), but the trend
+    # reaches only 94.33 by 2025 (slope 11, 72.33 + 2 × 11), which is not above 95: ESCAP asks
+    # to accelerate, and says on which projection. 82 is above its alarm threshold of 80.
+    assert "DE17" not in statcan
+    assert any("2025年约94.33" in r for r in found["DE17"].reasons_zh)
     assert "DE14" not in found  # achieved
 
 

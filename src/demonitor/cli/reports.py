@@ -152,14 +152,22 @@ def progress(
         str | None,
         typer.Option("--vintage-date", help="按某日已有的数据版本，如2024-06-30 / data known then"),
     ] = None,
+    method: Annotated[
+        str | None,
+        typer.Option(
+            "--method",
+            help="比率类指标的判定方法 escap | statcan，默认取城市配置 / how rates are judged",
+        ),
+    ] = None,
     database_url: DatabaseOption = None,
 ) -> None:
     """各项指标对2025年目标的进度 / progress of every indicator against its target."""
     import datetime as dt
 
+    from demonitor.core.monitoring import time_label
     from demonitor.core.periods import Period as PeriodCode
     from demonitor.core.periods import PeriodError
-    from demonitor.core.progress import CATEGORY_ZH, expected_count
+    from demonitor.core.progress import CATEGORY_ZH, METHOD_ZH, RATE_METHODS
     from demonitor.reference.digital_economy import load_edition as load_de
     from demonitor.reports.progress import progress_table
     from demonitor.store.db import session_scope
@@ -173,9 +181,11 @@ def progress(
         )
     except (PeriodError, ValueError) as error:
         raise fail(str(error)) from error
+    if method is not None and method not in RATE_METHODS:
+        raise fail(f"--method 应为 {' 或 '.join(RATE_METHODS)} / must be one of the methods")
     de = load_de(edition)
     with session_scope(database(database_url)) as session:
-        progress_data = progress_table(session, de.name, period, region, known_at)
+        progress_data = progress_table(session, de.name, period, region, known_at, method)
     report, demo_data = progress_data.rows, progress_data.demo
     records = [
         {
@@ -184,20 +194,27 @@ def progress(
             "unit": p.unit,
             "base_year": p.base_year,
             "base_value": p.base_value,
+            "base_period": None if p.base_time is None else time_label(p.base_time),
             "current_period": p.current_period,
             "current_value": p.current_value,
+            "as_of": progress_data.as_of,
+            "vintage_date": vintage_date,
             "target": p.target,
             "comparator": p.comparator,
-            "time_elapsed": p.assessment.time_elapsed if p.assessment else None,
+            "direction": p.direction,
+            "time_elapsed": p.schedule,
             "current_status": p.assessment.current_status if p.assessment else None,
             "ratio": p.assessment.ratio if p.assessment else None,
-            "projected_target_year": p.assessment.projected_linear if p.assessment else None,
+            "gap": p.assessment.gap if p.assessment else None,
+            "projected_target_year": p.projection,
+            "method_code": p.method_code,
             "category": p.category,
             "category_zh": CATEGORY_ZH[p.category],
             "method": p.method,
+            # what an even pace would have reached by the as-of period
             "expected_by_now": (
-                expected_count(p.target, p.base_year, p.current_year, p.target_year)
-                if p.kind == "count_cumulative" and p.current_year is not None
+                (p.base_value or 0.0) + (p.target - (p.base_value or 0.0)) * p.schedule
+                if p.kind == "count_cumulative" and p.schedule is not None
                 else None
             ),
             "demo_data": demo_data,
@@ -217,7 +234,12 @@ def progress(
         "deterioration": "red",
         "no_data": "grey50",
     }
-    table = Table(title=f"指标进度（截至{period}）/ progress as of {period}")
+    vintage = f"，数据版本截至{vintage_date}" if vintage_date else ""
+    table = Table(
+        title=f"指标进度（截至{period}{vintage}）/ progress as of {period}",
+        caption=f"比率类指标按{METHOD_ZH[progress_data.method]}判定；计数类按线性序时比率法；"
+        f"序时进度为截至{period}",
+    )
     for column in (
         "代码",
         "指标",
@@ -226,25 +248,30 @@ def progress(
         "目标",
         "序时进度",
         "完成度",
-        "比率R",
-        "线性外推",
+        "R/差距",
+        f"预计{report[0].target_year if report else ''}",
         "状态",
     ):
         table.add_column(column, justify="left" if column in ("指标", "状态") else "right")
     for p, record in zip(report, records, strict=True):
         elapsed = record["time_elapsed"]
         status = record["current_status"]
+        base_period = record["base_period"]
         table.add_row(
             p.code,
             p.name_zh,
-            _pct(p.base_value),
+            _pct(p.base_value)
+            + (f" ({base_period})" if base_period and base_period != str(p.base_year) else ""),
             f"{_pct(p.current_value)} ({p.current_period})",
-            f"{'≈' if p.comparator == 'approx' else '>' if p.comparator == 'gt' else '≥'}"
-            f"{p.target:g}{p.unit if p.unit in ('%',) else ''}",
+            f"{COMPARATOR_SIGNS[p.comparator]}{p.target:g}{p.unit if p.unit in ('%',) else ''}",
             "—" if elapsed is None else f"{elapsed:.0%}",
             "—" if status is None else f"{status:.0%}",
-            "—" if record["ratio"] is None else f"{record['ratio']:.2f}",
-            _pct(p.assessment.projected_linear if p.assessment else None),
+            _pace(
+                p.method_code,
+                p.assessment.ratio if p.assessment else None,
+                p.assessment.gap if p.assessment else None,
+            ),
+            _pct(p.projection),
             f"[{colours[p.category]}]{CATEGORY_ZH[p.category]}[/]",
         )
     console.print(table)
@@ -259,6 +286,16 @@ def progress(
         console.print(alert_table)
     else:
         console.print("无预警 / no alerts")
+
+
+def _pace(method_code: str, ratio: float | None, gap: float | None) -> str:
+    """The figure the category rests on: ESCAP's anticipated gap, or the pace ratio R."""
+    if method_code == "escap":
+        return "—" if gap is None else f"差{gap:.0%}"
+    return "—" if ratio is None else f"R {ratio:.2f}"
+
+
+COMPARATOR_SIGNS = {"approx": "≈", "ge": "≥", "gt": ">", "le": "≤", "lt": "<", "eq": "="}
 
 
 @app.command()

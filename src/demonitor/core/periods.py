@@ -7,6 +7,7 @@ module never guesses.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -91,6 +92,26 @@ class Period:
         """The end of the period on a continuous time axis where year Y ends at Y
         (2024 → 2024.0, 2024Q2 → 2023.5, 2024M09 → 2023.75): 序时进度 uses it."""
         return self.year - 1 + self.year_fraction
+
+    @property
+    def end_date(self) -> dt.date:
+        """The last day of the period (2024Q2 → 2024-06-30)."""
+        month = self.index * 12 // PER_YEAR[self.frequency]
+        following = dt.date(self.year + month // 12, month % 12 + 1, 1)
+        return following - dt.timedelta(days=1)
+
+    def within_year_up_to(self) -> list[Period]:
+        """The quarters and months of this period's year that end by its end, newest first
+        (2024M08 → 2024M08, 2024M07, 2024Q2, 2024M06, …); a year has none."""
+        if self.frequency == "A":
+            return []
+        found = [
+            Period(self.year, frequency, index)
+            for frequency in ("Q", "M")
+            for index in range(1, PER_YEAR[frequency] + 1)
+            if Period(self.year, frequency, index).end_time <= self.end_time
+        ]
+        return sorted(found, key=lambda p: (p.end_time, p.frequency == "Q"), reverse=True)
 
     @property
     def year_fraction(self) -> float:

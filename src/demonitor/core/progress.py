@@ -64,15 +64,25 @@ def current_status(base_value: float, current_value: float, target: float) -> fl
     return (current_value - base_value) / (target - base_value)
 
 
-def target_met(value: float, target: float, comparator: str, tolerance: float = 0.0) -> bool:
-    """Whether a value meets a target: ``approx`` (左右, within ±tolerance), ``ge`` (达到),
-    ``gt`` (超过, strictly), ``eq`` (a milestone)."""
+def target_met(
+    value: float, target: float, comparator: str, tolerance: float = 0.0, direction: int = 1
+) -> bool:
+    """Whether a value meets a target.
+
+    ``approx`` (左右): within the tolerance on the wrong side — at least target − tolerance when
+    higher is better, at most target + tolerance when lower is better; ``ge`` (达到), ``gt``
+    (超过, strictly), ``le`` (不超过), ``lt`` (低于, strictly); ``eq`` (a milestone).
+    """
     if comparator == "approx":
-        return value >= target - tolerance
+        return value >= target - tolerance if direction > 0 else value <= target + tolerance
     if comparator == "ge":
         return value >= target
     if comparator == "gt":
         return value > target
+    if comparator == "le":
+        return value <= target
+    if comparator == "lt":
+        return value < target
     if comparator == "eq":
         return math.isclose(value, target)
     raise ValueError(f"未知比较方式 / unknown comparator: {comparator}")
@@ -107,6 +117,31 @@ def ols_line(points: Sequence[tuple[float, float]]) -> tuple[float, float]:
     return y_mean - slope * t_mean, slope
 
 
+def bounded(value: float, natural_limit: float | None, direction: int = 1) -> float:
+    """A projection kept on the feasible side of a natural limit: a cap when higher is better
+    (a coverage rate stops at 100), a floor when lower is better (a rate stops at 0)."""
+    if natural_limit is None:
+        return value
+    return min(value, natural_limit) if direction > 0 else max(value, natural_limit)
+
+
+# The ways a status is reached (METHODS.md §1); a scheme names one for its rates.
+ESCAP = "escap"  # category from the OLS trend projected to the target year (ESCAP 1.3a)
+STATCAN = "statcan"  # category from the pace ratio R of compound rates (Statistics Canada)
+LINEAR = "linear"  # R = CS / 序时进度: counts, and rates whose compound rate is undefined
+RATE_METHODS = (ESCAP, STATCAN)
+METHOD_ZH = {
+    ESCAP: "亚太经社会趋势外推法",
+    STATCAN: "加拿大统计局比率法",
+    LINEAR: "线性序时比率法",
+}
+METHOD_EN = {
+    ESCAP: "ESCAP anticipated progress (OLS trend to the target year)",
+    STATCAN: "Statistics Canada pace ratio R (compound rates)",
+    LINEAR: "linear pace ratio R = CS / time elapsed",
+}
+
+
 @dataclass(frozen=True)
 class Assessment:
     """The status of one indicator, with everything that produced it."""
@@ -119,14 +154,18 @@ class Assessment:
     target: float
     direction: int  # +1 higher is better, −1 lower is better
     current_status: float  # CS
-    time_elapsed: float  # 序时进度
+    time_elapsed: float  # 序时进度 at the time of the current value
     ahead_of_schedule: bool  # CS ≥ 序时进度
     achieved_cagr: float | None
     required_cagr: float | None
-    ratio: float | None  # StatCan R
+    ratio: float | None  # pace ratio R (StatCan, or linear where named)
     projected_linear: float
     projected_cagr: float | None
     category: str
+    method: str = STATCAN  # escap | statcan | linear: what decided the category
+    projection: float | None = None  # the target-year value the category was based on
+    gap: float | None = None  # ESCAP anticipated gap (TV − Î_T) / (TV − I₀)
+    slope: float | None = None  # of the OLS line, per year
 
     @property
     def category_zh(self) -> str:
@@ -145,18 +184,21 @@ def assess(
     tolerance: float = 0.0,
     history: Sequence[tuple[float, float]] = (),
     natural_limit: float | None = None,
+    method: str = STATCAN,
 ) -> Assessment:
-    """Statistics Canada's ratio R = sign(I₀)·d·CAGR_achieved / |CAGR_required| and category.
+    """The status of a rate from its base and current values (and history) against a target.
 
-    The linear projection to the target year is the OLS line through ``history`` (all points
-    from the base year on), or through the base and current values when no history is given.
-    A rate bounded by a ``natural_limit`` (100 % for coverage rates) is never projected past it.
+    ``statcan``: R = sign(I₀)·d·CAGR_achieved / |CAGR_required| and its thresholds; where a
+    compound rate is undefined (a value of zero) the linear ratio CS / 序时进度 stands in.
+    ``escap``: the OLS line through ``history`` (all points from the base on; the base and
+    current values when none is given) projected to the target year: on track when the
+    projection meets the target, acceleration needed when the trend goes the desired way but
+    falls short, deterioration when it runs counter, limited when it is flat. Either way a rate
+    bounded by a ``natural_limit`` is never projected past it.
     """
-    achieved = (
-        target_met(current_value, target, comparator, tolerance)
-        if direction > 0
-        else current_value <= target
-    )
+    if method not in RATE_METHODS:
+        raise ValueError(f"未知进度方法 / unknown progress method: {method}")
+    achieved = target_met(current_value, target, comparator, tolerance, direction)
     achieved_cagr = required_cagr = ratio = projected_cagr = None
     if base_value > 0 and current_value > 0 and target > 0 and current_year > base_year:
         achieved_cagr = cagr(base_value, current_value, current_year - base_year)
@@ -166,9 +208,30 @@ def assess(
             ratio = math.copysign(1, base_value) * direction * achieved_cagr / abs(required_cagr)
     points = list(history) or [(base_year, base_value), (current_year, current_value)]
     intercept, slope = ols_line(points)
+    projected_linear = bounded(intercept + slope * target_year, natural_limit, direction)
     status = current_status(base_value, current_value, target) if target != base_value else 1.0
     elapsed = time_elapsed(base_year, current_year, target_year)
-    category = pace_category(ratio, achieved)
+    gap = (target - projected_linear) / (target - base_value) if target != base_value else None
+    used = method
+    projection: float | None
+    if method == ESCAP:
+        projection = projected_linear
+        if achieved:
+            category = "achieved"
+        elif target_met(projection, target, comparator, tolerance, direction):
+            category = "on_track"
+        elif abs(slope) < 1e-12:
+            category = "limited"
+        elif direction * slope > 0:
+            category = "acceleration_needed"
+        else:
+            category = "deterioration"
+    else:
+        projection = _limited(projected_cagr, natural_limit, direction)
+        if ratio is None and elapsed > 0:
+            # From a zero value no compound rate exists; the linear pace keeps it assessable.
+            ratio, used, projection = status / elapsed, LINEAR, projected_linear
+        category = pace_category(ratio, achieved)
     return Assessment(
         base_year=base_year,
         base_value=base_value,
@@ -183,16 +246,18 @@ def assess(
         achieved_cagr=achieved_cagr,
         required_cagr=required_cagr,
         ratio=ratio,
-        projected_linear=min(intercept + slope * target_year, natural_limit or math.inf),
-        projected_cagr=_limited(projected_cagr, natural_limit),
+        projected_linear=projected_linear,
+        projected_cagr=_limited(projected_cagr, natural_limit, direction),
         category=category,
+        method=used,
+        projection=projection,
+        gap=gap,
+        slope=slope,
     )
 
 
-def _limited(value: float | None, limit: float | None) -> float | None:
-    if value is None or limit is None:
-        return value
-    return min(value, limit)
+def _limited(value: float | None, limit: float | None, direction: int = 1) -> float | None:
+    return None if value is None else bounded(value, limit, direction)
 
 
 def assess_count(
@@ -201,20 +266,23 @@ def assess_count(
     count_so_far: float,
     target_year: float,
     target: float,
+    base_value: float = 0.0,
 ) -> Assessment:
-    """A count accumulated since the base year (e.g. 示范工厂 recognised since 2022).
+    """A count against its target, on the linear pace: R = CS / 序时进度.
 
-    A compound rate is undefined from zero, so the pace ratio is linear: R = CS / 序时进度, the
-    share of the target reached over the share of the time elapsed, with the same thresholds.
+    For a count since the base year (示范工厂 recognised since 2022) ``base_value`` is 0 and CS is
+    count / target; for a stock (brands established in all) CS = (I_c − I₀) / (TV − I₀). A
+    compound rate is undefined from zero, so the pace is linear, with the StatCan thresholds.
     """
     elapsed = time_elapsed(base_year, current_year, target_year)
-    status = count_so_far / target
+    status = (count_so_far - base_value) / (target - base_value)
     ratio = status / elapsed if elapsed > 0 else None
+    projected = base_value + (count_so_far - base_value) / elapsed if elapsed > 0 else count_so_far
     # A count cannot fall: no progress at all is "limited", not "deterioration".
     category = pace_category(ratio, count_so_far >= target, floor_at_limited=True)
     return Assessment(
         base_year=base_year,
-        base_value=0.0,
+        base_value=base_value,
         current_year=current_year,
         current_value=count_so_far,
         target_year=target_year,
@@ -226,9 +294,11 @@ def assess_count(
         achieved_cagr=None,
         required_cagr=None,
         ratio=ratio,
-        projected_linear=count_so_far / elapsed if elapsed > 0 else count_so_far,
+        projected_linear=projected,
         projected_cagr=None,
         category=category,
+        method=LINEAR,
+        projection=projected,
     )
 
 

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 from pathlib import Path
@@ -388,6 +389,23 @@ def import_register(
 RECOGNITION_LEVELS = ("国家", "省", "市")
 
 
+def _recognition_date(text: str, year_text: str) -> dt.date | tuple[str, str] | None:
+    """The 认定日期 of a row, None when blank, or the (zh, en) reason it is refused."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        day = dt.date.fromisoformat(text.replace("/", "-"))
+    except ValueError:
+        return (f"认定日期「{text}」应写作2024-11-28", f"date {text!r} must look like 2024-11-28")
+    if str(day.year) != year_text:
+        return (
+            f"认定日期{day}不在认定年份{year_text}内",
+            f"the date {day} is not in the year {year_text}",
+        )
+    return day
+
+
 def import_recognitions(session: Session, path: Path, actor: str) -> ImportResult:
     """Recognition lists: one row per enterprise, list and year; a row already held is unchanged."""
     result = ImportResult()
@@ -400,7 +418,7 @@ def import_recognitions(session: Session, path: Path, actor: str) -> ImportResul
         return result
     _, body = table
     known = set(session.scalars(select(Enterprise.credit_code)))
-    parsed: list[tuple[str, str, int, str, str]] = []
+    parsed: list[tuple[str, str, int, str, str, dt.date | None]] = []
     seen: dict[tuple[str, str, int], int] = {}
     for number, values in body:
         before = len(result.errors)
@@ -421,6 +439,10 @@ def import_recognitions(session: Session, path: Path, actor: str) -> ImportResul
         level = values["level"]
         if level not in RECOGNITION_LEVELS:
             error(number, "level", "级别应为国家、省或市", "level must be 国家, 省 or 市")
+        recognised_on = _recognition_date(values.get("recognised_on", ""), year_text)
+        if isinstance(recognised_on, tuple):
+            error(number, "recognised_on", *recognised_on)
+            recognised_on = None
         if len(result.errors) > before:
             continue
         key = (list_name, code, int(year_text))
@@ -428,7 +450,9 @@ def import_recognitions(session: Session, path: Path, actor: str) -> ImportResul
             error(number, "credit_code", f"与第{seen[key]}行重复", f"duplicates row {seen[key]}")
             continue
         seen[key] = number
-        parsed.append((list_name, code, int(year_text), level, values.get("note", "")))
+        parsed.append(
+            (list_name, code, int(year_text), level, values.get("note", ""), recognised_on)
+        )
     if result.errors:
         return result
     result.batch_id = _batch(session, "recognitions", path, len(parsed), actor)
@@ -439,7 +463,7 @@ def import_recognitions(session: Session, path: Path, actor: str) -> ImportResul
         )
     }
     now = utcnow()
-    for list_name, code, year, level, note in parsed:
+    for list_name, code, year, level, note, recognised_on in parsed:
         if (list_name, code, year) in held:
             result.unchanged += 1
             continue
@@ -448,6 +472,7 @@ def import_recognitions(session: Session, path: Path, actor: str) -> ImportResul
                 list_name=list_name,
                 credit_code=code,
                 year=year,
+                recognised_on=recognised_on,
                 level=level,
                 note=note,
                 recorded_at=now,
@@ -462,7 +487,10 @@ def import_recognitions(session: Session, path: Path, actor: str) -> ImportResul
             "recognition",
             f"{list_name}/{code}/{year}",
             None,
-            {"level": level},
+            {
+                "level": level,
+                "recognised_on": recognised_on.isoformat() if recognised_on else None,
+            },
             path.name,
             at=now,
         )

@@ -129,6 +129,13 @@ SPECS: dict[str, TemplateSpec] = {
             Column("list_name", "名单", "text", True, "如高新技术企业、智能制造示范工厂"),
             Column("credit_code", "统一社会信用代码", "code", True, "18位，须已在名录中"),
             Column("year", "认定年份", "period", True, "如2024"),
+            Column(
+                "recognised_on",
+                "认定日期",
+                "text",
+                False,
+                "如2024-11-28，须在认定年份内；不填则自当年年末起计数",
+            ),
             Column("level", "级别", "text", True, "国家、省或市"),
             Column("note", "备注", "text", False, "文件文号等"),
         ),

@@ -64,7 +64,7 @@ PLATFORM_COLUMNS = (
     "pillar",
 )
 KINDS = ("ratio", "count_cumulative", "milestone")
-COMPARATORS = ("approx", "ge", "gt", "eq")
+COMPARATORS = ("approx", "ge", "gt", "le", "lt", "eq")
 DIRECTIONS = ("higher", "lower")
 # What stands in for a base-year value that is missing: nothing (a stock is then only checked
 # against its target), the first value after the base year, or zero (counts, milestones).
@@ -73,6 +73,8 @@ LEVELS = ("公开", "内部", "涉密")
 COLLECTED_BY = ("department", "district")
 FREQUENCIES = ("A", "Q")
 MEASURES = ("stock", "count_since_base")
+# core.progress.RATE_METHODS (reference may not import core): the first is the default.
+PROGRESS_METHODS = ("escap", "statcan")
 _CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
 
 
@@ -224,6 +226,8 @@ class CityProfile:
     indicators: tuple[IndicatorSpec, ...]
     tiles: dict[str, Tile]
     demo: DemoSettings
+    # How a rate's status is reached (core.progress): escap (the default) or statcan.
+    progress_method: str = "escap"
 
     def indicator(self, code: str) -> IndicatorSpec:
         for spec in self.indicators:
@@ -333,6 +337,17 @@ def parse_city(folder: Path) -> CityProfile:
     code = city.text("code")
     base_year = city.integer("base_year")
     target_year = city.integer("target_year")
+    progress_method = city.text("progress_method", required=False) or PROGRESS_METHODS[0]
+    if progress_method not in PROGRESS_METHODS:
+        problems.append(
+            Problem(
+                str(settings_file),
+                0,
+                "city.progress_method",
+                f"「{progress_method}」应为{'或'.join(PROGRESS_METHODS)}",
+                f"{progress_method!r} must be one of {', '.join(PROGRESS_METHODS)}",
+            )
+        )
     regions_rows = _rows(folder / "regions.csv", problems)
     regions: list[Any] = []
     if regions_rows:
@@ -384,6 +399,7 @@ def parse_city(folder: Path) -> CityProfile:
         indicators=tuple(indicators[0]),
         tiles=tiles[0],
         demo=demo,
+        progress_method=progress_method,
     )
 
 
@@ -395,6 +411,7 @@ CITY_KEYS = (
     "classification_edition",
     "base_year",
     "target_year",
+    "progress_method",
 )
 DEMO_KEYS = (
     "seed",
@@ -600,20 +617,19 @@ def parse_indicators(
         if direction == "lower" and comparator in ("ge", "gt"):
             bad(
                 "comparator",
-                f"越低越好的指标不能用{comparator}（core.progress尚无le/lt）",
-                f"a lower-is-better indicator cannot use {comparator} "
-                "(core.progress has no le/lt yet)",
+                f"越低越好的指标应用le（不超过）或lt（低于），不能用{comparator}",
+                f"a lower-is-better indicator takes le or lt, not {comparator}",
+            )
+        if direction == "higher" and comparator in ("le", "lt"):
+            bad(
+                "comparator",
+                f"越高越好的指标应用ge或gt，不能用{comparator}",
+                f"a higher-is-better indicator takes ge or gt, not {comparator}",
             )
         if tolerance < 0:
             bad("tolerance", "不能为负", "must not be negative")
         if base_year and target_year and base_year >= target_year:
             bad("base_year", "基期应早于目标年", "the base year must be before the target year")
-        if kind == "count_cumulative" and measure != "count_since_base":
-            bad(
-                "measure",
-                "kind为count_cumulative的指标应为count_since_base",
-                "a count_cumulative indicator is measured count_since_base",
-            )
         if measure == "count_since_base" and kind != "count_cumulative":
             bad(
                 "measure",

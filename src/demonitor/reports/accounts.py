@@ -72,7 +72,12 @@ def county_units(session: Session) -> list[str]:
 
 
 def region_accounts(
-    session: Session, edition: str, period: int | str | Period, wanted: list[str] | None = None
+    session: Session,
+    edition: str,
+    period: int | str | Period,
+    wanted: list[str] | None = None,
+    *,
+    known_at: object = None,  # placeholder until the accounts take a vintage date (helper)
 ) -> list[RegionAccount]:
     """Accounts for each county-level region and the city (sum of its county-level units).
 

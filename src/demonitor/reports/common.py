@@ -12,7 +12,16 @@ from demonitor.core.periods import Period
 from demonitor.store.models import Observation, Region
 from demonitor.store.observations import has_demo_data
 
-__all__ = ["RegionInfo", "city_code", "has_demo_data", "latest_period", "latest_year", "regions"]
+__all__ = [
+    "RegionInfo",
+    "city_code",
+    "has_demo_data",
+    "latest_period",
+    "latest_year",
+    "period_label_en",
+    "period_label_zh",
+    "regions",
+]
 
 
 @dataclass(frozen=True)
@@ -53,6 +62,37 @@ def latest_period(session: Session) -> Period:
 
 
 def latest_year(session: Session) -> int:
-    """The newest full year of the data."""
+    """The newest full year of the data: the as-of year when the data reach its end (a year, or
+    its Q4 or December year-to-date), else the year before."""
     as_of = latest_period(session)
-    return as_of.year if as_of.frequency == "A" else as_of.year - 1
+    return as_of.year if as_of.year_fraction == 1 else as_of.year - 1
+
+
+def period_label_zh(period: Period) -> str:
+    """How a period is written in a Chinese bulletin: 2024年, 2025年1—6月 (a year-to-date)."""
+    if period.frequency == "A" or period.year_fraction == 1:
+        return f"{period.year}年"
+    months = round(period.year_fraction * 12)
+    return f"{period.year}年1—{months}月" if months > 1 else f"{period.year}年1月"
+
+
+def period_label_en(period: Period) -> str:
+    """2024, January–June 2025."""
+    if period.frequency == "A" or period.year_fraction == 1:
+        return str(period.year)
+    months = round(period.year_fraction * 12)
+    names = (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    )
+    return f"January–{names[months - 1]} {period.year}" if months > 1 else f"January {period.year}"

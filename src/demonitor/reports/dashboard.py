@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from demonitor.core.accounts import CORE_CATEGORIES
-from demonitor.core.monitoring import IndicatorProgress, time_label, trend
+from demonitor.core.monitoring import IndicatorProgress, improving, time_label, trend
 from demonitor.core.periods import Period
 from demonitor.core.permissions import Action, Kind, Level, Principal, Resource, decide
 from demonitor.reference.city import load_city
@@ -30,6 +30,8 @@ from demonitor.reports.common import (
     has_demo_data,
     latest_period,
     latest_year,
+    period_label_en,
+    period_label_zh,
     regions,
 )
 from demonitor.reports.progress import FROM_ACCOUNTS, indicator_series, progress_table
@@ -51,14 +53,19 @@ class Card(BaseModel):
     target_year: int
     wording_zh: str
     value: float | None
-    period: str
+    period: str  # the period of ``value`` (may be earlier than the overview's as-of period)
     status: str
-    time_elapsed: float | None  # 序时进度, fraction of the time from base year to target year
+    time_elapsed: float | None  # 序时进度 as of the overview's period (base year → target year)
     completion: float | None  # CS: fraction of the way from base value to target
-    ratio: float | None  # Statistics Canada R
-    projected: float | None  # linear projection at the target year
+    ratio: float | None  # pace ratio R (Statistics Canada, or linear for counts)
+    projected: float | None  # the target-year value the status was based on
     trend: str | None  # up | down | flat, from the previous value
     method: str
+    direction: int = 1  # +1 higher is better, −1 lower is better
+    improving: bool | None = None  # the latest move is for the better (None: flat or unknown)
+    method_code: str = ""  # escap | statcan | linear | milestone | baseline | one_point | no_data
+    base_period: str = ""  # the period of the base value
+    base_value: float | None = None  # what progress is measured from (0 for a count since base)
 
 
 # The policy's six areas of key tasks (二、重点任务) in English, for the English pages.
@@ -114,8 +121,14 @@ class AlertOut(BaseModel):
 class Overview(BaseModel):
     as_of: str
     demo: bool
-    share_year: int | None
+    share_year: int | None  # the latest full year: the gauge, the categories, the trend
     share: float | None
+    # The latest year-to-date (累计) share, when the data reach into a year not yet complete.
+    share_ytd_period: str | None = None  # 2025Q2
+    share_ytd_label_zh: str | None = None  # 2025年1—6月
+    share_ytd_label_en: str | None = None
+    share_ytd: float | None = None
+    share_ytd_year_before: float | None = None  # the same months a year earlier
     share_target: float | None
     share_series: list[SeriesPoint]
     core_value_added: float | None  # 万元
@@ -204,7 +217,11 @@ def _period_label(time: float | None) -> str:
 
 
 def _card(
-    p: IndicatorProgress, indicator: Indicator, pillar: str, wording: str, trend: str | None
+    p: IndicatorProgress,
+    indicator: Indicator,
+    pillar: str,
+    wording: str,
+    values: dict[float, float],
 ) -> Card:
     a = p.assessment
     return Card(
@@ -222,12 +239,17 @@ def _card(
         value=p.current_value,
         period=_period_label(p.current_year),
         status=p.category,
-        time_elapsed=a.time_elapsed if a else None,
+        time_elapsed=p.schedule,
         completion=a.current_status if a else None,
         ratio=a.ratio if a else None,
-        projected=a.projected_linear if a else None,
-        trend=trend,
+        projected=p.projection,
+        trend=trend(values),
         method=p.method,
+        direction=p.direction,
+        improving=improving(values, p.direction),
+        method_code=p.method_code,
+        base_period=_period_label(p.base_time),
+        base_value=p.base_value,
     )
 
 
@@ -251,7 +273,7 @@ def compute_cards(
                 indicators[p.code],
                 pillar.get(p.code, PILLAR_OF_GENERAL_TARGETS),
                 targets[p.code].wording_zh,
-                trend(table.series[p.code]),
+                table.series[p.code],
             )
         )
     return cards, [
@@ -293,6 +315,7 @@ def compute_overview(session: Session, edition: str, demo: bool) -> Overview:
             )
             for code in CORE_CATEGORIES
         ]
+    ytd = _year_to_date_share(session, edition, as_of, city)
     share_target = session.scalars(
         select(Target.target)
         .join(Indicator, Indicator.code == Target.indicator_code)
@@ -303,6 +326,11 @@ def compute_overview(session: Session, edition: str, demo: bool) -> Overview:
         demo=demo,
         share_year=year,
         share=latest_account.share if latest_account else None,
+        share_ytd_period=str(ytd[0]) if ytd else None,
+        share_ytd_label_zh=period_label_zh(ytd[0]) if ytd else None,
+        share_ytd_label_en=period_label_en(ytd[0]) if ytd else None,
+        share_ytd=ytd[1] if ytd else None,
+        share_ytd_year_before=ytd[2] if ytd else None,
         share_target=share_target,
         share_series=share_series,
         core_value_added=latest_account.core_value_added if latest_account else None,
@@ -312,6 +340,22 @@ def compute_overview(session: Session, edition: str, demo: bool) -> Overview:
         alerts=len(found),
         alert_list=found,
     )
+
+
+def _year_to_date_share(
+    session: Session, edition: str, as_of: Period, city: str
+) -> tuple[Period, float, float | None] | None:
+    """The newest year-to-date share of the year not yet complete, and that of the same months
+    a year earlier; None when the data end with a full year or no unit has figures for it."""
+    if as_of.frequency == "A" or as_of.year_fraction == 1:
+        return None
+    for period in as_of.within_year_up_to():
+        account = region_accounts(session, edition, period, [city])[0]
+        if account.share is not None and account.reported + account.estimated > 0:
+            before = region_accounts(session, edition, period.same_period_last_year(), [city])[0]
+            earlier = before.share if before.reported + before.estimated > 0 else None
+            return period, account.share, earlier
+    return None
 
 
 def summarise_pillars(cards: list[Card]) -> list[PillarSummary]:
@@ -427,7 +471,7 @@ def compute_indicator(
         frequency=indicator.frequency,
         source_note=indicator.note,
         base_year=target.base_year,
-        base_value=values.get(float(target.base_year)),
+        base_value=card.base_value,
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from demonitor.core.errors import BilingualError
 from demonitor.core.permissions import Action, Kind, Level, Principal, Resource, decide
+from demonitor.reference.city import load_city
 from demonitor.store.catalogue import (
     all_indicators,
     any_target,
@@ -226,8 +227,8 @@ def _revise_target(session: Session, change: TargetChange) -> Revision:
         row = Target(
             indicator_code=change.indicator,
             region_code=change.region,
-            base_year=terms.base_year if terms else 2022,
-            target_year=terms.target_year if terms else 2025,
+            base_year=terms.base_year if terms else load_city().base_year,
+            target_year=terms.target_year if terms else load_city().target_year,
             target=change.target if change.target is not None else (terms.target if terms else 0),
             comparator=change.comparator or (terms.comparator if terms else "ge"),
             tolerance=terms.tolerance if terms else 0.0,

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -136,8 +137,9 @@ class Target(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     indicator_code: Mapped[str] = mapped_column(ForeignKey("indicators.code"))
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
-    base_year: Mapped[int] = mapped_column(Integer, default=2022)
-    target_year: Mapped[int] = mapped_column(Integer, default=2025)
+    # From the catalogue (the city profile's base and target years), never a literal here.
+    base_year: Mapped[int] = mapped_column(Integer)
+    target_year: Mapped[int] = mapped_column(Integer)
     target: Mapped[float] = mapped_column(Float)
     comparator: Mapped[str] = mapped_column(String(8))  # approx | ge | gt | eq
     tolerance: Mapped[float] = mapped_column(Float, default=0.0)
@@ -236,6 +238,9 @@ class Recognition(Base):
     list_name: Mapped[str] = mapped_column(String(64), index=True)
     credit_code: Mapped[str] = mapped_column(ForeignKey("enterprises.credit_code"))
     year: Mapped[int] = mapped_column(Integer)
+    # 认定日期 (since 0008): a count as of a date takes what was recognised by then; without a
+    # date a recognition counts from the end of its year, never earlier.
+    recognised_on: Mapped[dt.date | None] = mapped_column(Date)
     level: Mapped[str] = mapped_column(String(8))  # 国家 | 省 | 市
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
