@@ -30,7 +30,9 @@ def target_set(
     indicator: Annotated[str, typer.Argument(help="指标代码，如DE21")],
     region: Annotated[str, typer.Option("--region", help="区划代码")] = "321200",
     target_value: Annotated[float | None, typer.Option("--target", help="目标值")] = None,
-    comparator: Annotated[str | None, typer.Option("--comparator", help="approx|ge|gt|eq")] = None,
+    comparator: Annotated[
+        str | None, typer.Option("--comparator", help="approx|ge|gt|le|lt|eq")
+    ] = None,
     tolerance: Annotated[float | None, typer.Option("--tolerance", help="“左右”的容差")] = None,
     alarm: Annotated[float | None, typer.Option("--alarm", help="触警阈值")] = None,
     base_year: Annotated[int | None, typer.Option("--base-year")] = None,

@@ -13,10 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from demonitor.core.errors import BilingualError
 from demonitor.core.permissions import Action, Kind, Level, Principal, Resource, decide
+from demonitor.reference.city import COMPARATORS as CATALOGUE_COMPARATORS
 from demonitor.reference.city import load_city
 from demonitor.store.catalogue import (
     all_indicators,
@@ -28,7 +30,7 @@ from demonitor.store.catalogue import (
 from demonitor.store.models import Indicator, Target
 from demonitor.store.observations import audit
 
-COMPARATORS = ("approx", "ge", "gt", "eq")
+COMPARATORS = CATALOGUE_COMPARATORS
 DIRECTIONS: Mapping[str, int] = {"higher": 1, "lower": -1}
 DIRECTION_NAMES: Mapping[int, str] = {1: "higher", -1: "lower"}
 # Typed in either language: 公开 or public, and so on.
@@ -199,6 +201,7 @@ def set_target(
     if change.touches_indicator:
         revisions.append(_revise_indicator(indicator, change))
     session.flush()
+    _check_direction(session, indicator)
     for revision in revisions:
         if revision.changed:
             action = "revise" if revision.before is not None else "insert"
@@ -257,6 +260,22 @@ def _revise_target(session: Session, change: TargetChange) -> Revision:
     if before is None:
         session.add(row)
     return Revision("target", f"{change.indicator}/{change.region}", before, target_snapshot(row))
+
+
+def _check_direction(session: Session, indicator: Indicator) -> None:
+    """A comparator must point the way the indicator's direction does (达到 for higher is better,
+    不超过 for lower); the session is left for the caller to roll back."""
+    lower = indicator.direction < 0
+    for target in session.scalars(select(Target).where(Target.indicator_code == indicator.code)):
+        wrong = ("ge", "gt") if lower else ("le", "lt")
+        if target.comparator in wrong:
+            raise TargetError(
+                f"{indicator.code}越{'低' if lower else '高'}越好，"
+                f"比较方式不能为{target.comparator}（应为{'le或lt' if lower else 'ge或gt'}）",
+                f"{indicator.code} is {'lower' if lower else 'higher'} is better: the comparator "
+                f"cannot be {target.comparator} (use {'le or lt' if lower else 'ge or gt'})",
+                "comparator",
+            )
 
 
 def _revise_indicator(indicator: Indicator, change: TargetChange) -> Revision:
