@@ -249,3 +249,45 @@ def test_dashboard_api_and_cli_print_the_same_figures(platform: tuple[str, TestC
             assert cards[code]["status"] == record["category"]
     assert len(cards) == len(progress) == 23
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("as_of", "vintage_date"), [("2024Q2", None), ("2024", None), ("2025Q2", "2020-12-31")]
+)
+def test_progress_and_the_api_agree_as_of_any_period_and_vintage(
+    platform: tuple[str, TestClient], as_of: str, vintage_date: str | None
+) -> None:
+    url, client = platform
+    options = ["--vintage-date", vintage_date] if vintage_date else []
+    printed = CliRunner().invoke(
+        cli,
+        ["progress", "--as-of", as_of, *options, "--format", "json", "--database-url", url],
+    )
+    assert printed.exit_code == 0, printed.output
+    params = {"as_of": as_of, **({"vintage_date": vintage_date} if vintage_date else {})}
+    served = client.get("/api/v1/progress", params=params)
+    assert served.status_code == 200, served.text
+    cards = {c["code"]: c for c in served.json()["cards"]}
+    records = json.loads(printed.output)
+    assert len(cards) == len(records) == 23  # the leader may read every indicator
+    for record in records:
+        card = cards[record["code"]]
+        assert card["value"] == record["current_value"]
+        assert card["period"] == record["current_period"]
+        assert card["status"] == record["category"]
+        assert card["time_elapsed"] == record["time_elapsed"]
+        assert card["projected"] == record["projected_target_year"]
+        assert card["method_code"] == record["method_code"]
+    if vintage_date:
+        # Nothing of the demo had been recorded by the end of 2020.
+        assert {c["status"] for c in cards.values()} == {"no_data"}
+
+
+def test_a_bad_as_of_or_vintage_date_is_a_400_in_both_languages(
+    platform: tuple[str, TestClient],
+) -> None:
+    _, client = platform
+    for params in ({"as_of": "2024Q5"}, {"vintage_date": "30/06/2024"}, {"method": "guess"}):
+        answer = client.get("/api/v1/progress", params=params)
+        assert answer.status_code == 400, (params, answer.text)
+        assert "应" in answer.text

@@ -194,3 +194,37 @@ def test_a_base_year_without_data_uses_the_first_value_after_it(demo: Engine) ->
     de04 = report["DE04"]
     assert de04.base_value == 55.0 and de04.base_time == 2022.0  # type: ignore[attr-defined]
     assert "基期2020年无数据，以2022值为基期" in de04.method  # type: ignore[attr-defined]
+
+
+# 3. Every figure shows its own period ---------------------------------------------------------
+
+
+def test_the_overview_shows_the_year_to_date_share_beside_the_full_year(demo: Engine) -> None:
+    from demonitor.reports.dashboard import build_overview
+
+    with session_scope(demo) as session:
+        overview = build_overview(session, EDITION)
+        ytd = region_accounts(session, EDITION, Period.parse("2025Q2"), ["321200"])[0]
+        year_before = region_accounts(session, EDITION, Period.parse("2024Q2"), ["321200"])[0]
+        full_year = region_accounts(session, EDITION, 2024, ["321200"])[0]
+    # Before: "数据截至2025Q2" above 2024 figures, and the January–June 2025 share nowhere.
+    assert overview.as_of == "2025Q2" and overview.share_year == 2024
+    assert overview.share == pytest.approx(full_year.share)
+    assert overview.share_ytd_period == "2025Q2"
+    assert overview.share_ytd_label_zh == "2025年1—6月"
+    assert overview.share_ytd == pytest.approx(ytd.share)
+    assert overview.share_ytd_year_before == pytest.approx(year_before.share)
+    periods = {card.code: card.period for card in overview.cards}
+    assert periods["DE01"] == "2025Q2" and periods["DE04"] == "2024"
+
+
+def test_a_latest_period_of_q4_is_a_full_year(engine: Engine) -> None:
+    from demonitor.reports.common import latest_year
+
+    with session_scope(engine) as session:
+        seed_reference(session, "t")
+        ObservationStore(session, "t").record(
+            SeriesKey("GDP", "321200", "2024Q4", cumulative=True), 6_900_000.0
+        )
+    with session_scope(engine) as session:
+        assert latest_year(session) == 2024  # before: 2023

@@ -90,6 +90,7 @@ EXPECTED: dict[tuple[str, str], list[Case]] = {
     ],
     ("GET", "/api/v1/overview"): [Case(EVERYONE)],
     ("GET", "/api/v1/indicators"): [Case(EVERYONE)],
+    ("GET", "/api/v1/progress"): [Case(EVERYONE, note="the public sees its 公开 cards only")],
     ("GET", "/api/v1/indicators/{code}"): [
         Case(EVERYONE, (("code", "DE01"),)),
         Case(SIGNED_IN, (("code", "DE05"),)),

@@ -162,11 +162,10 @@ def progress(
     database_url: DatabaseOption = None,
 ) -> None:
     """各项指标对2025年目标的进度 / progress of every indicator against its target."""
-    import datetime as dt
 
     from demonitor.core.monitoring import time_label
     from demonitor.core.periods import Period as PeriodCode
-    from demonitor.core.periods import PeriodError
+    from demonitor.core.periods import PeriodError, vintage_moment
     from demonitor.core.progress import CATEGORY_ZH, METHOD_ZH, RATE_METHODS
     from demonitor.reference.digital_economy import load_edition as load_de
     from demonitor.reports.progress import progress_table
@@ -174,11 +173,7 @@ def progress(
 
     try:
         period = PeriodCode.parse(as_of)
-        known_at = (
-            dt.datetime.combine(dt.date.fromisoformat(vintage_date), dt.time.max, tzinfo=dt.UTC)
-            if vintage_date
-            else None
-        )
+        known_at = vintage_moment(vintage_date) if vintage_date else None
     except (PeriodError, ValueError) as error:
         raise fail(str(error)) from error
     if method is not None and method not in RATE_METHODS:

@@ -127,6 +127,17 @@ class Period:
         raise PeriodError(f"{self} 是年度，没有季度 / a year has no single quarter")
 
 
+def vintage_moment(text: str) -> dt.datetime:
+    """The end (UTC) of a vintage date written 2024-06-30: what was recorded by then counts."""
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise PeriodError(
+            f"数据版本日期「{text}」应写作2024-06-30 / the vintage date must look like 2024-06-30"
+        ) from None
+    return dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
+
+
 def cumulative_to_single(cumulative: Mapping[Period, float]) -> dict[Period, float]:
     """当期 values from 累计 (year-to-date) ones: Q_k = cum_k − cum_{k−1}; the first is itself.
 

@@ -253,12 +253,51 @@ def _card(
     )
 
 
+class ProgressOut(BaseModel):
+    """Every indicator's card as of a period and a vintage date (what ``demonitor progress``
+    prints, as the API serves it)."""
+
+    as_of: str
+    vintage_date: str | None
+    method: str  # how rates were judged: escap | statcan
+    cards: list[Card]
+    alerts: list[AlertOut]
+
+
+def compute_progress(
+    session: Session,
+    edition: str,
+    as_of: Period,
+    known_at: dt.datetime | None = None,
+    method: str | None = None,
+) -> ProgressOut:
+    cards, found, used = _cards_and_alerts(session, edition, as_of, known_at, method)
+    return ProgressOut(
+        as_of=str(as_of),
+        vintage_date=known_at.date().isoformat() if known_at else None,
+        method=used,
+        cards=cards,
+        alerts=found,
+    )
+
+
 def compute_cards(
     session: Session, edition: str, as_of: Period
 ) -> tuple[list[Card], list[AlertOut]]:
     """The indicator cards and the alerts, from one progress report."""
+    cards, found, _ = _cards_and_alerts(session, edition, as_of)
+    return cards, found
+
+
+def _cards_and_alerts(
+    session: Session,
+    edition: str,
+    as_of: Period,
+    known_at: dt.datetime | None = None,
+    method: str | None = None,
+) -> tuple[list[Card], list[AlertOut], str]:
     city = city_code(session)
-    table = progress_table(session, edition, as_of, city)
+    table = progress_table(session, edition, as_of, city, known_at, method)
     indicators = {i.code: i for i in session.scalars(select(Indicator))}
     targets = {
         t.indicator_code: t
@@ -276,7 +315,7 @@ def compute_cards(
                 table.series[p.code],
             )
         )
-    return cards, [
+    found = [
         AlertOut(
             code=a.code,
             name_zh=a.name_zh,
@@ -285,6 +324,7 @@ def compute_cards(
         )
         for a in table.alerts
     ]
+    return cards, found, table.method
 
 
 def build_overview(session: Session, edition: str) -> Overview:
@@ -382,6 +422,14 @@ def summarise_pillars(cards: list[Card]) -> list[PillarSummary]:
 def may_read_indicator(principal: Principal, indicator_level: str, region: str) -> bool:
     resource = Resource(Kind.AGGREGATE, Level(indicator_level), region=region, published=True)
     return bool(decide(principal, Action.READ, resource))
+
+
+def visible_progress(progress: ProgressOut, principal: Principal, city: str) -> ProgressOut:
+    cards = [c for c in progress.cards if may_read_indicator(principal, c.level, city)]
+    visible = {c.code for c in cards}
+    return progress.model_copy(
+        update={"cards": cards, "alerts": [a for a in progress.alerts if a.code in visible]}
+    )
 
 
 def visible_overview(overview: Overview, principal: Principal, city: str) -> Overview:

@@ -13,8 +13,10 @@ from openpyxl import Workbook
 from pydantic import BaseModel, RootModel
 from sqlalchemy.orm import Session
 
+from demonitor.core.periods import Period, PeriodError, vintage_moment
 from demonitor.core.permissions import Action, Kind, Level, Resource
-from demonitor.reports.common import city_code, latest_year
+from demonitor.core.progress import RATE_METHODS
+from demonitor.reports.common import city_code, latest_period, latest_year
 from demonitor.reports.dashboard import (
     AlertOut,
     Card,
@@ -24,13 +26,16 @@ from demonitor.reports.dashboard import (
     Districts,
     IndicatorDetail,
     Overview,
+    ProgressOut,
     build_overview,
     category_names,
     compute_districts,
     compute_indicator,
+    compute_progress,
     district_indicators,
     may_read_indicator,
     visible_overview,
+    visible_progress,
 )
 from demonitor.web.cache import ResultCache
 from demonitor.web.charts import districts_charts, indicator_chart, overview_charts
@@ -303,6 +308,38 @@ def api_indicator(ctx: Annotated[Ctx, READ_PUBLISHED], code: str) -> Response:
     """An indicator's status, series, every vintage and its metadata."""
     detail = indicator_for(ctx, code)  # checks the reader may see it
     return as_json(ctx, f"indicator:{code}", lambda: detail)
+
+
+@router.get("/api/v1/progress", response_model=ProgressOut, tags=["dashboard"])
+def api_progress(
+    ctx: Annotated[Ctx, READ_PUBLISHED],
+    as_of: str | None = None,
+    vintage_date: str | None = None,
+    method: str | None = None,
+) -> Response:
+    """Every indicator the reader may see as of a data period (default: the latest) and as known
+    on a vintage date (default: the latest vintages) — the figures of ``demonitor progress``."""
+    try:
+        period = Period.parse(as_of) if as_of else None
+        known_at = vintage_moment(vintage_date) if vintage_date else None
+    except PeriodError as error:
+        zh, _, en = str(error).partition(" / ")
+        raise Denied(400, zh, en or zh) from error
+    if method is not None and method not in RATE_METHODS:
+        raise Denied(
+            400,
+            f"method应为{'或'.join(RATE_METHODS)}",
+            f"method is one of {', '.join(RATE_METHODS)}",
+        )
+    city = _city(ctx)
+
+    def compute() -> ProgressOut:
+        chosen = period or latest_period(ctx.db)
+        full = compute_progress(ctx.db, _edition(ctx), chosen, known_at, method)
+        return visible_progress(full, ctx.principal, city)
+
+    # as_json keeps the bytes per data version, role and these parameters.
+    return as_json(ctx, f"progress:{period}:{vintage_date}:{method}", compute)
 
 
 class AlertList(RootModel[list[AlertOut]]):
