@@ -125,9 +125,7 @@ def test_counts_take_what_was_recognised_by_the_as_of_date(engine: Engine, tmp_p
     result = import_data(engine, "recognitions", path, "市工业和信息化局")
     assert not result.errors, result.errors
     with session_scope(engine) as session:
-        dates = {
-            r.credit_code: r.recognised_on for r in session.scalars(select(Recognition))
-        }
+        dates = {r.credit_code: r.recognised_on for r in session.scalars(select(Recognition))}
         quarter = rows(session, "2025Q2")["DE09"]
         year = rows(session, "2025")["DE09"]
         before = rows(session, "2024")["DE09"]

@@ -99,16 +99,31 @@ def test_a_base_year_change_is_audited_with_the_base_year_before_and_after(
 def test_direction_and_level_are_the_indicators_and_audited_as_its(
     engine: Engine, url: str
 ) -> None:
-    change = TargetChange("DE05", CITY, "口径调整", direction="lower", level="public")
+    # DE01's target is "about 13.5" (approx), which reads either way round.
+    change = TargetChange("DE01", CITY, "口径调整", direction="lower", level="internal")
     with session_scope(engine) as session:
         set_target(session, change, "office")
-    de05 = indicator(engine, "DE05")
-    assert (de05.direction, de05.level) == (-1, "公开")
+    de01 = indicator(engine, "DE01")
+    assert (de01.direction, de01.level) == (-1, "内部")
     assert entries(engine, "target") == []  # the target itself was not touched
     [entry] = entries(engine, "indicator")
-    assert entry.entity_key == "DE05"
-    assert entry.before == {"direction": 1, "level": "内部"}
-    assert entry.after == {"direction": -1, "level": "公开"}
+    assert entry.entity_key == "DE01"
+    assert entry.before == {"direction": 1, "level": "公开"}
+    assert entry.after == {"direction": -1, "level": "内部"}
+
+
+def test_a_direction_against_the_comparator_is_refused_and_nothing_written(
+    engine: Engine, url: str
+) -> None:
+    # DE05 is "more than 80" (gt): lower-is-better needs le or lt with it.
+    with session_scope(engine) as session, pytest.raises(TargetError) as refused:
+        set_target(session, TargetChange("DE05", CITY, "r", direction="lower"), "office")
+    assert refused.value.field == "comparator" and "应为le或lt" in refused.value.zh
+    assert indicator(engine, "DE05").direction == 1 and entries(engine, "indicator") == []
+    change = TargetChange("DE05", CITY, "r", direction="lower", comparator="lt", target=10.0)
+    with session_scope(engine) as session:
+        set_target(session, change, "office")
+    assert indicator(engine, "DE05").direction == -1
 
 
 def test_a_change_that_changes_nothing_is_not_audited(engine: Engine, url: str) -> None:
@@ -188,6 +203,8 @@ def test_target_set_changes_base_year_direction_and_level_with_a_reason(
             "2023",
             "--direction",
             "lower",
+            "--comparator",
+            "lt",
             "--level",
             "公开",
             "--reason",

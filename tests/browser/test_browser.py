@@ -183,6 +183,29 @@ def test_the_public_overview_shows_only_open_indicators_and_draws_its_charts(
     expect(page).to_have_url(re.compile(r"/login\?next=/districts$"))
 
 
+def test_the_overview_says_which_periods_it_shows_and_each_card_its_own(
+    visitor: NewVisitor,
+) -> None:
+    leader = visitor("leader", next=None)
+    page = leader.page
+    overview = leader.api("/api/v1/overview")
+    # Full years to 2024 and January–June 2025 side by side, not "as of 2025Q2" above 2024.
+    expect(page.locator("#as-of")).to_contain_text("全年数据至2024年")
+    expect(page.locator("#as-of")).to_contain_text("累计数据至2025年1—6月")
+    expect(page.locator("#share-ytd")).to_contain_text("2025年1—6月")
+    expect(page.locator("#share-ytd")).to_contain_text(f"{overview['share_ytd']:.1f}%")
+    for card in overview["cards"]:
+        expect(page.locator(f"#card-{card['code']} .card-period")).to_contain_text(card["period"])
+        arrow = page.locator(f"#card-{card['code']} [class^='arrow-']")
+        if card["improving"] is True:
+            expect(arrow).to_have_class(re.compile(r"\bbetter\b"))
+        elif card["improving"] is False:
+            expect(arrow).to_have_class(re.compile(r"\bworse\b"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.locator("#share-ytd")).to_be_visible()
+    screenshot(page, "overview-periods-phone")
+
+
 def test_a_wrong_password_is_refused_on_the_login_form(visitor: NewVisitor) -> None:
     person = visitor()
     person.expect_console_error(REFUSED)

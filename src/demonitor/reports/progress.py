@@ -54,7 +54,8 @@ def assemble_series(
     or month — the newest value of that year up to it (quarterly before monthly at the same end).
     """
     values: Series = {}
-    last_full = as_of.year if as_of.frequency == "A" else as_of.year - 1
+    # A year is complete as of its Q4 or December too (they end when it does).
+    last_full = as_of.year if as_of.year_fraction == 1 else as_of.year - 1
     for year in range(years.start, min(years.stop - 1, last_full) + 1):
         value = value_of(Period(year))
         if value is None:

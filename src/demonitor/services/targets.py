@@ -195,13 +195,13 @@ def set_target(
         raise TargetError(
             f"指标{change.indicator}不存在", f"unknown indicator {change.indicator}", "indicator"
         )
+    _check_direction(session, indicator, change)  # before anything is changed
     revisions = []
     if change.touches_target:
         revisions.append(_revise_target(session, change))
     if change.touches_indicator:
         revisions.append(_revise_indicator(indicator, change))
     session.flush()
-    _check_direction(session, indicator)
     for revision in revisions:
         if revision.changed:
             action = "revise" if revision.before is not None else "insert"
@@ -262,18 +262,25 @@ def _revise_target(session: Session, change: TargetChange) -> Revision:
     return Revision("target", f"{change.indicator}/{change.region}", before, target_snapshot(row))
 
 
-def _check_direction(session: Session, indicator: Indicator) -> None:
-    """A comparator must point the way the indicator's direction does (达到 for higher is better,
-    不超过 for lower); the session is left for the caller to roll back."""
-    lower = indicator.direction < 0
-    for target in session.scalars(select(Target).where(Target.indicator_code == indicator.code)):
-        wrong = ("ge", "gt") if lower else ("le", "lt")
-        if target.comparator in wrong:
+def _check_direction(session: Session, indicator: Indicator, change: TargetChange) -> None:
+    """After the change, every comparator of the indicator must point the way its direction
+    does (达到/超过 for higher is better, 不超过/低于 for lower)."""
+    direction = parse_direction(change.direction) if change.direction else indicator.direction
+    lower = direction < 0
+    wrong = ("ge", "gt") if lower else ("le", "lt")
+    comparators = {
+        target.region_code: target.comparator
+        for target in session.scalars(select(Target).where(Target.indicator_code == indicator.code))
+    }
+    if change.comparator is not None:
+        comparators[change.region] = change.comparator
+    for comparator in comparators.values():
+        if comparator in wrong:
             raise TargetError(
                 f"{indicator.code}越{'低' if lower else '高'}越好，"
-                f"比较方式不能为{target.comparator}（应为{'le或lt' if lower else 'ge或gt'}）",
+                f"比较方式不能为{comparator}（应为{'le或lt' if lower else 'ge或gt'}）",
                 f"{indicator.code} is {'lower' if lower else 'higher'} is better: the comparator "
-                f"cannot be {target.comparator} (use {'le or lt' if lower else 'ge or gt'})",
+                f"cannot be {comparator} (use {'le or lt' if lower else 'ge or gt'})",
                 "comparator",
             )
 
