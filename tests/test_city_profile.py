@@ -128,6 +128,8 @@ def test_bad_rows_are_named_by_file_row_column_and_reason(tmp_path: Path) -> Non
             (6, "natural_limit"): "50",  # DE05's target is 80
             (7, "measure"): "count_since_base",  # DE06 is a rate
             (8, "base_year"): "22",
+            (9, "comparator"): "le",  # DE08 is higher is better
+            (10, "direction"): "lower",  # DE09 is "at least 28" (ge)
         },
     )
     rewrite(folder / "tiles.csv", {(2, "column"): "-1", (3, "code"): "321271"})
@@ -141,6 +143,8 @@ def test_bad_rows_are_named_by_file_row_column_and_reason(tmp_path: Path) -> Non
     assert "natural limit 50" in found["indicators.csv", 6, "natural_limit"].en
     assert ("indicators.csv", 7, "measure") in found
     assert "four-digit year" in found["indicators.csv", 8, "base_year"].en
+    assert "not le" in found["indicators.csv", 9, "comparator"].en
+    assert "takes le or lt, not ge" in found["indicators.csv", 10, "comparator"].en
     assert ("tiles.csv", 2, "column") in found
     assert "county-level" in found["tiles.csv", 3, "code"].en  # a zone has no tile
     message = str(raised.value)
@@ -362,3 +366,24 @@ def test_a_second_city_has_its_own_accounts_and_dashboard(
         "999902": (0, 0),
         "999981": (0, 1),
     }
+
+
+def test_the_progress_method_is_a_setting_of_the_profile(tmp_path: Path) -> None:
+    from demonitor.core.progress import RATE_METHODS
+    from demonitor.reference.city import PROGRESS_METHODS
+
+    assert PROGRESS_METHODS == RATE_METHODS  # reference cannot import core: one list each
+    assert load_city().progress_method == "escap"
+    folder = copy_of_taizhou(tmp_path)
+    settings = folder / "city.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        text.replace('progress_method = "escap"', 'progress_method = "statcan"'), encoding="utf-8"
+    )
+    assert load_city(str(folder)).progress_method == "statcan"
+    settings.write_text(
+        text.replace('progress_method = "escap"', 'progress_method = "guess"'), encoding="utf-8"
+    )
+    with pytest.raises(CityProfileError) as raised:
+        load_city(str(folder))
+    assert "city.progress_method" in str(raised.value) and "escap" in str(raised.value)
