@@ -61,12 +61,14 @@ def test_the_template_has_chinese_headers_explanations_and_dropdowns(
         "期别",
         "地区生产总值（亿元）",
         "可比价增速（%）",
-        "价格指数",
+        "价格指数（上年=100）",
         "是否累计",
+        "产业",  # a 三次产业 breakdown on the same template (issue 9, item 12)
+        "可比价指数（上年=100）",
     ]
     assert str(sheet["A2"].value).startswith("说明")
     formulas = {v.formula1 for v in sheet.data_validations.dataValidation}
-    assert any("代码表" in f for f in formulas) and len(formulas) == 3
+    assert any("代码表" in f for f in formulas) and len(formulas) == 4
     codes = workbook["代码表"]
     assert "321202" in [c.value for c in codes["A"]]
     assert "DE05" in [c.value for c in codes["B"]]

@@ -46,7 +46,7 @@ def init(
 def template(
     kind: Annotated[
         str,
-        typer.Argument(help="gdp | observations | financials | varates | register | recognitions"),
+        typer.Argument(help=" | ".join(IMPORT_KINDS)),
     ],
     output: Annotated[Path, typer.Option("-o", "--output", help=".xlsx")],
     database_url: DatabaseOption = None,

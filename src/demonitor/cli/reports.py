@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 import typer
@@ -21,6 +22,22 @@ def _pct(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
+VINTAGE_DATE_HELP = "按某日已有的数据版本（当日结束，UTC），如2024-06-30 / data known then"
+
+
+def vintage_moment(vintage_date: str | None) -> dt.datetime | None:
+    """The end of a vintage date (YYYY-MM-DD) in UTC, as ``account`` and ``progress`` read it."""
+    from demonitor.core.periods import PeriodError
+    from demonitor.core.periods import vintage_moment as end_of_vintage_day
+
+    if not vintage_date:
+        return None
+    try:
+        return end_of_vintage_day(vintage_date)
+    except PeriodError as error:
+        raise fail(f"--vintage-date: {error}") from error
+
+
 @app.command()
 def account(
     period: Annotated[
@@ -31,13 +48,17 @@ def account(
     level: Annotated[str, typer.Option("--level", help="category | group | class")] = "category",
     output_format: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
     edition: Annotated[str | None, typer.Option("--edition")] = None,
+    vintage_date: Annotated[
+        str | None, typer.Option("--vintage-date", help=VINTAGE_DATE_HELP)
+    ] = None,
     database_url: DatabaseOption = None,
 ) -> None:
     """数字经济核心产业增加值、占GDP比重及贡献 / core value added, share of GDP, contribution."""
+    from demonitor.core.accounts import INDUSTRIES
     from demonitor.core.periods import Period as PeriodCode
     from demonitor.core.periods import PeriodError
     from demonitor.reference.digital_economy import load_edition as load_de
-    from demonitor.reports.accounts import accounts_table
+    from demonitor.reports.accounts import UNALLOCATED_EN, UNALLOCATED_ZH, accounts_table
     from demonitor.store.db import session_scope
 
     try:
@@ -48,22 +69,31 @@ def account(
         raise fail("核算按年度或季度（累计）/ accounts are annual or quarterly (cumulative)")
     if level not in ("category", "group", "class") or output_format not in ("table", "csv", "json"):
         raise fail("--level 应为 category/group/class，--format 应为 table/csv/json")
+    known_at = vintage_moment(vintage_date)
     de = load_de(edition)
     with session_scope(database(database_url)) as session:
         report = accounts_table(
-            session, de.name, chosen, None if region == "all" else region, level
+            session,
+            de.name,
+            chosen,
+            None if region == "all" else region,
+            level,
+            known_at=known_at,
         )
     rows, breakdown, demo_data = report.rows, report.breakdown, report.demo
     regions = load_regions()
 
-    def region_name(code: str) -> str:
+    def region_name(code: str, unallocated: bool = False) -> str:
+        if unallocated:
+            return UNALLOCATED_ZH
         found = regions.get(code)
         return found.name_zh if found else code
 
     records = [
         {
             "region_code": r.region,
-            "region": region_name(r.region),
+            "region": region_name(r.region, r.unallocated),
+            "unallocated": r.unallocated,
             "period": r.period,
             "core_value_added_10k_yuan": round(r.core_value_added, 1),
             **{f"category_{c}": round(v, 1) for c, v in r.by_category.items()},
@@ -71,6 +101,7 @@ def account(
             "share_pct": r.share,
             "nominal_growth_pct": r.nominal_growth,
             "real_growth_pct": r.real_growth,
+            "gdp_real_growth_pct": r.gdp_real_growth,
             "contribution_rate_pct": r.contribution.contribution_rate if r.contribution else None,
             "pull_pp": r.contribution.pull if r.contribution else None,
             "deflator": r.deflator_source,
@@ -79,12 +110,45 @@ def account(
             "estimated": r.estimated,
             "missing": r.missing,
             "edition": de.name,
+            "vintage_date": vintage_date,
             "demo_data": demo_data,
         }
         for r in rows
     ]
     if output_format != "table":
-        emit(output_format, records, {"accounts": records, level: breakdown})
+        flat = [
+            {**record, "warnings": "；".join(str(w) for w in r.warnings)}
+            for r, record in zip(rows, records, strict=True)
+        ]
+        nested = [
+            {
+                **record,
+                "warnings": [str(w) for w in r.warnings],
+                "industries": [
+                    {
+                        "industry": i.industry,
+                        "name": INDUSTRIES[i.industry][0],
+                        "previous_10k_yuan": i.previous,
+                        "current_10k_yuan": i.current,
+                        "volume_index": i.volume_index,
+                        "contribution_rate_pct": i.contribution.contribution_rate,
+                        "pull_pp": i.contribution.pull,
+                    }
+                    for i in r.industries
+                ],
+            }
+            for r, record in zip(rows, records, strict=True)
+        ]
+        emit(
+            output_format,
+            flat,
+            {
+                "accounts": nested,
+                level: breakdown,
+                "warnings": [str(w) for w in report.warnings],
+                "vintage_date": vintage_date,
+            },
+        )
         return
     if demo_data:
         console.print(f"[bold yellow]{DEMO_BANNER}[/]")
@@ -93,12 +157,17 @@ def account(
         if chosen.frequency == "A"
         else f"{chosen.year}年1–{chosen.index * 3}月累计"
     )
+    vintage = (
+        f"（数据版本截至{vintage_date}日终（UTC）/ data as known at the end of {vintage_date} UTC）"
+        if vintage_date
+        else ""
+    )
     table = Table(
-        title=f"{span}数字经济核心产业增加值 / core digital-economy value added ({chosen})"
+        title=f"{span}数字经济核心产业增加值 / core digital-economy value added ({chosen}){vintage}"
     )
     for column in (
         "区划",
-        "核心产业增加值(亿元)",
+        "核心产业增加值\n(亿元)",
         "01",
         "02",
         "03",
@@ -108,13 +177,13 @@ def account(
         "现价增速%",
         "可比价增速%",
         "贡献率%",
-        "拉动(百分点)",
-        "单位数(报/估/缺)",
+        "拉动\n(百分点)",
+        "单位数\n(报/估/缺)",
     ):
         table.add_column(column, justify="left" if column == "区划" else "right")
     for r, record in zip(rows, records, strict=True):
         table.add_row(
-            str(record["region"]),
+            "市本级\n（未分到市(区)）" if r.unallocated else str(record["region"]),
             _yi(r.core_value_added),
             *(_yi(r.by_category[c]) for c in ("01", "02", "03", "04")),
             _yi(r.gdp),
@@ -126,6 +195,43 @@ def account(
             f"{r.units} ({r.reported}/{r.estimated}/{r.missing})",
         )
     console.print(table)
+    if any(r.unallocated for r in rows):
+        console.print(
+            f"{UNALLOCATED_ZH}：登记在市级区划代码（或不属于任何市(区)的园区）的单位，计入全市合计，"
+            f"不计入任何市(区) / {UNALLOCATED_EN}: units registered at the city code (or in a "
+            "zone no district administers), counted in the city total and in no district.",
+            highlight=False,
+            markup=False,
+        )
+    for r, record in zip(rows, records, strict=True):
+        if not r.industries:
+            continue
+        industries = Table(
+            title=f"{record['region']}三次产业对地区生产总值增长的贡献 / contributions of the "
+            f"three industries to GDP growth ({r.period}，上年价格 / previous-year prices)"
+        )
+        for column in ("产业", "上年增加值(亿元)", "增加值(亿元)", "指数(上年=100)", "贡献率%"):
+            industries.add_column(column, justify="left" if column == "产业" else "right")
+        industries.add_column("拉动(百分点)", justify="right")
+        for i in r.industries:
+            industries.add_row(
+                INDUSTRIES[i.industry][0],
+                _yi(i.previous),
+                _yi(i.current),
+                _pct(i.volume_index),
+                _pct(i.contribution.contribution_rate),
+                _pct(i.contribution.pull, 2),
+            )
+        industries.add_row(
+            "合计 Σ",
+            "",
+            "",
+            "",
+            _pct(sum(i.contribution.contribution_rate for i in r.industries)),
+            _pct(sum(i.contribution.pull for i in r.industries), 2)
+            + f"（GDP {_pct(r.gdp_real_growth)}%）",
+        )
+        console.print(industries)
     if level != "category":
         detail = Table(title=f"按{'中类' if level == 'group' else '小类'} / by {level} (亿元)")
         detail.add_column("代码")
@@ -135,11 +241,27 @@ def account(
             if code[:2] in ("01", "02", "03", "04"):
                 detail.add_row(code, de.classes[code].name, _yi(breakdown[code]))
         console.print(detail)
+    sources = {r.deflator_source for r in rows if r.deflator_source}
+    if len(sources) > 1:
+        deflated = "可比价平减 / deflated by: " + "；".join(
+            f"{record['region']} {r.deflator_source}"
+            for r, record in zip(rows, records, strict=True)
+            if r.deflator_source
+        )
+    else:
+        deflated = (
+            f"可比价按{next(iter(sources), '—')}平减 / deflated by {next(iter(sources), '—')}"
+        )
     console.print(
-        f"分类版本 / edition: {de.label()}；可比价按{rows[0].deflator_source or '—'}平减。"
+        f"分类版本 / edition: {de.label()}；{deflated}。"
         "增加值：企业报送，否则营业收入×增加值率（演示库中的增加值率为示意值）。",
         highlight=False,
+        markup=False,
     )
+    if report.warnings:
+        console.print("提示 / warnings:", highlight=False)
+        for warning in report.warnings:
+            console.print(f"  ⚠ {warning}", highlight=False, markup=False)
 
 
 @app.command()
@@ -150,7 +272,7 @@ def progress(
     edition: Annotated[str | None, typer.Option("--edition")] = None,
     vintage_date: Annotated[
         str | None,
-        typer.Option("--vintage-date", help="按某日已有的数据版本，如2024-06-30 / data known then"),
+        typer.Option("--vintage-date", help=VINTAGE_DATE_HELP),
     ] = None,
     method: Annotated[
         str | None,
@@ -165,7 +287,7 @@ def progress(
 
     from demonitor.core.monitoring import time_label
     from demonitor.core.periods import Period as PeriodCode
-    from demonitor.core.periods import PeriodError, vintage_moment
+    from demonitor.core.periods import PeriodError
     from demonitor.core.progress import CATEGORY_ZH, METHOD_ZH, RATE_METHODS
     from demonitor.reference.digital_economy import load_edition as load_de
     from demonitor.reports.progress import progress_table
@@ -173,7 +295,7 @@ def progress(
 
     try:
         period = PeriodCode.parse(as_of)
-        known_at = vintage_moment(vintage_date) if vintage_date else None
+        known_at = vintage_moment(vintage_date)
     except (PeriodError, ValueError) as error:
         raise fail(str(error)) from error
     if method is not None and method not in RATE_METHODS:

@@ -10,7 +10,7 @@ each industry's own growth: that mixes price structures and does not add up to 1
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 def value_added_share(value_added: float, gdp: float) -> float:
@@ -179,6 +179,105 @@ def core_total(cells: Mapping[CellKey, Cell], regions: Iterable[str]) -> Cell:
     return total
 
 
+# Prices: which index turns nominal into real figures ---------------------------------------------
+
+GDP_IMPLICIT_DEFLATOR = "GDP implicit deflator"  # (GDP_t / GDP_{t−1}) / (1 + real growth)
+GDP_PRICE_INDEX = "GDP_deflator"  # the GDP price index (previous period = 100), as published
+CORE_PRICE_INDEX = "DE_core_deflator"  # the core industries' price index; _01 … _04 by category
+# Published growth rates and indices carry one decimal: half a unit of it.
+GROWTH_ROUNDING = 0.05
+# A GDP price index is flagged when it lies this many index points beyond what the nominal ratio
+# and the (rounded) real growth allow.
+PRICE_INDEX_TOLERANCE = 0.1
+
+
+def core_price_series(category: str | None = None) -> str:
+    """The series of a core price index: the whole core, or one category (01–04)."""
+    return f"{CORE_PRICE_INDEX}_{category}" if category else CORE_PRICE_INDEX
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something a reader of the accounts must see beside the figures: a warning, not an error.
+
+    ``kind``: ``price_index`` (a price index disagrees with the growth rate), ``identity`` (a
+    sum that should hold does not), ``breakdown`` (an industry breakdown is incomplete)."""
+
+    kind: str
+    zh: str
+    en: str
+
+    def __str__(self) -> str:
+        return f"{self.zh} / {self.en}"
+
+
+def price_index_gap(
+    nominal_ratio: float, real_growth: float, price_index: float, rounding: float = GROWTH_ROUNDING
+) -> float:
+    """Index points by which a published price index lies outside the range the nominal ratio
+    (value_t / value_{t−1}) and a real growth rate rounded to one decimal allow; 0 inside it.
+
+    Growth g published as 5.0 is anything in [4.95, 5.05], so the implied index is anywhere in
+    [ratio / (1 + (g + 0.05) %), ratio / (1 + (g − 0.05) %)] × 100."""
+    low = nominal_ratio / (1 + (real_growth + rounding) / 100) * 100
+    high = nominal_ratio / (1 + (real_growth - rounding) / 100) * 100
+    return max(low - price_index, price_index - high, 0.0)
+
+
+@dataclass(frozen=True)
+class GdpPrices:
+    """Real GDP growth and the GDP deflator of a period, with where they come from."""
+
+    real_growth: float | None  # %, published, or derived from the price index
+    price_index: float | None  # previous period = 100
+    source: str  # GDP_PRICE_INDEX | GDP_IMPLICIT_DEFLATOR | "" (none)
+    growth_derived: bool
+    warnings: tuple[Notice, ...]
+
+
+def gdp_prices(
+    gdp: float | None,
+    gdp_before: float | None,
+    real_growth: float | None,
+    price_index: float | None,
+) -> GdpPrices:
+    """The GDP deflator: the published price index when there is one, else the implicit one
+    (nominal ratio / (1 + real growth)). Without a published growth rate, real growth is derived
+    from the nominal ratio and the price index. When both are published and disagree beyond the
+    rounding of one-decimal figures (``price_index_gap`` > ``PRICE_INDEX_TOLERANCE``), a warning
+    says so; the published index is still the one used."""
+    ratio = gdp / gdp_before if gdp and gdp_before else None
+    if price_index:
+        if real_growth is None:
+            if ratio is None:
+                return GdpPrices(None, price_index, GDP_PRICE_INDEX, False, ())
+            derived = (ratio / (price_index / 100) - 1) * 100
+            return GdpPrices(derived, price_index, GDP_PRICE_INDEX, True, ())
+        warnings: tuple[Notice, ...] = ()
+        if ratio is not None:
+            gap = price_index_gap(ratio, real_growth, price_index)
+            if gap > PRICE_INDEX_TOLERANCE:
+                low = ratio / (1 + (real_growth + GROWTH_ROUNDING) / 100) * 100
+                high = ratio / (1 + (real_growth - GROWTH_ROUNDING) / 100) * 100
+                warnings = (
+                    Notice(
+                        "price_index",
+                        f"GDP价格指数{price_index:.1f}与现价增长和可比价增速{real_growth:.1f}%不符："
+                        f"二者推算的指数为{low:.2f}～{high:.2f}，相差{gap:.2f}点"
+                        "（已计增速一位小数的修约）",
+                        f"the GDP price index {price_index:.1f} disagrees with nominal growth and "
+                        f"the comparable growth of {real_growth:.1f} %: together they imply "
+                        f"{low:.2f}–{high:.2f}, {gap:.2f} points apart (allowing for one-decimal "
+                        "rounding of the growth)",
+                    ),
+                )
+        return GdpPrices(real_growth, price_index, GDP_PRICE_INDEX, False, warnings)
+    if real_growth is not None and ratio is not None:
+        implicit = ratio / (1 + real_growth / 100) * 100
+        return GdpPrices(real_growth, implicit, GDP_IMPLICIT_DEFLATOR, False, ())
+    return GdpPrices(real_growth, None, "", False, ())
+
+
 @dataclass(frozen=True)
 class GrowthFigures:
     """Growth of the core industries against GDP for one region and period."""
@@ -188,6 +287,22 @@ class GrowthFigures:
     real_growth: float | None  # %
     deflator_source: str
     contribution: Contribution | None
+    gdp_real_growth: float | None = None  # %, published or derived from the GDP price index
+    gdp_price_index: float | None = None  # the GDP deflator used, previous period = 100
+    # category → the price index it was deflated with ('' when the core was deflated whole)
+    deflators: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[Notice, ...] = ()
+
+
+def _name_sources(deflators: Mapping[str, str]) -> str:
+    """'DE_core_deflator' when one index served every part, else 'A (01); B (02, 03)'."""
+    sources = list(dict.fromkeys(deflators.values()))
+    if len(sources) <= 1:
+        return sources[0] if sources else ""
+    return "; ".join(
+        f"{source} ({', '.join(c for c, s in deflators.items() if s == source)})"
+        for source in sources
+    )
 
 
 def core_growth(
@@ -197,28 +312,197 @@ def core_growth(
     gdp_before: float | None,
     gdp_real_growth: float | None,
     core_price_index: float | None = None,
+    *,
+    gdp_price_index: float | None = None,
+    categories: Mapping[str, tuple[float, float]] | None = None,
+    category_price_indices: Mapping[str, float] | None = None,
 ) -> GrowthFigures:
     """Share of GDP, nominal and real growth, 贡献率 and 拉动 of the core industries.
 
-    Prices: the implicit GDP deflator (previous year = 100) unless a price index of the core
-    industries is given (``core_price_index``, previous year = 100).
+    Prices (previous period = 100), for each core category (``categories``: code → (value,
+    value a year before)) or for the core as a whole: the category's own price index
+    (``category_price_indices``), else the core industries' index (``core_price_index``), else
+    the GDP deflator (``gdp_prices``: the GDP price index, else the implicit deflator). Each part
+    is deflated separately and the constant-price increments are added up:
+    ΔVA = Σ_c (VA_c,t / (P_c / 100) − VA_c,t−1) = Σ_c VA_c,t−1 × (I_c / 100 − 1).
+    ΔGDP = GDP_{t−1} × real GDP growth. ``deflator_source`` names the index (or indices, with the
+    categories each served) that was used.
     """
     share = value_added_share(core, gdp) if gdp else None
     nominal = (core / core_before - 1) * 100 if core_before else None
+    prices = gdp_prices(gdp, gdp_before, gdp_real_growth, gdp_price_index)
+    parts = categories if categories is not None else {"": (core, core_before)}
+    own = category_price_indices or {}
+    deflators: dict[str, str] = {}
+    increment: float | None = 0.0
+    for code, (value, before) in sorted(parts.items()):
+        if not value and not before:
+            continue
+        if code and own.get(code):
+            index, source = own[code], core_price_series(code)
+        elif core_price_index:
+            index, source = core_price_index, CORE_PRICE_INDEX
+        elif prices.price_index:
+            index, source = prices.price_index, prices.source
+        else:
+            increment = None  # a part without any price index: no real figures
+            break
+        deflators[code] = source
+        assert increment is not None
+        increment += value / (index / 100) - before
     real: float | None = None
-    source = ""
     result: Contribution | None = None
-    if gdp and gdp_before and gdp_real_growth is not None:
-        price_index = (gdp / gdp_before) / (1 + gdp_real_growth / 100) * 100
-        source = "GDP implicit deflator"
-        if core_price_index:
-            price_index, source = core_price_index, "DE_core_deflator"
-        if core_before:
-            volume_index = (core / core_before) / (price_index / 100) * 100
-            real = volume_index - 100
-            result = contribution(
-                constant_price_increment(core_before, volume_index),
-                constant_price_increment(gdp_before, 100 + gdp_real_growth),
-                gdp_before,
+    if increment is not None and deflators and core_before:
+        real = increment / core_before * 100
+        growth = prices.real_growth
+        if gdp_before and growth:
+            result = contribution(increment, gdp_before * growth / 100, gdp_before)
+    else:
+        deflators = {}
+    return GrowthFigures(
+        share,
+        nominal,
+        real,
+        _name_sources(deflators),
+        result,
+        gdp_real_growth=prices.real_growth,
+        gdp_price_index=prices.price_index,
+        deflators=deflators,
+        warnings=prices.warnings,
+    )
+
+
+# Identities of an industry breakdown, and of any total and its parts -----------------------------
+
+# Σ拉动 may miss GDP growth by the rounding of the indices (half a unit of one decimal, which adds
+# up to at most 0.05 points over an exhaustive split) and of the published growth (0.05).
+PULL_TOLERANCE = 2 * GROWTH_ROUNDING
+# Levels published to 0.01 亿元 add up to their total far within this relative tolerance.
+LEVEL_TOLERANCE = 1e-4
+
+INDUSTRIES: dict[str, tuple[str, str]] = {
+    "primary": ("第一产业", "primary industry"),
+    "secondary": ("第二产业", "secondary industry"),
+    "tertiary": ("第三产业", "tertiary industry"),
+}
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """An identity that does not hold: what was found, what it should be, and the message."""
+
+    identity: str  # sum_contribution_rates | sum_pulls | sum_levels | sum_parts
+    actual: float
+    expected: float
+    tolerance: float
+    zh: str
+    en: str
+
+    def notice(self) -> Notice:
+        return Notice("identity", self.zh, self.en)
+
+
+def identity_discrepancies(
+    contributions: Mapping[str, Contribution],
+    gdp_growth: float,
+    tolerance: float = PULL_TOLERANCE,
+) -> list[Discrepancy]:
+    """Σ拉动 = GDP growth and Σ贡献率 = 100 over an exhaustive split of GDP (METHODS.md §3).
+
+    The two are one identity (Σ贡献率 − 100 = (Σ拉动 − g) / g × 100), so both are reported when
+    Σ拉动 misses g by more than ``tolerance`` points; the tolerance of Σ贡献率 is the same one
+    in its own units, tolerance / |g| × 100. Empty when the identities hold."""
+    pulls = sum(c.pull for c in contributions.values())
+    rates = sum(c.contribution_rate for c in contributions.values())
+    if abs(pulls - gdp_growth) <= tolerance + 1e-9:
+        return []
+    found = []
+    if gdp_growth:
+        rate_tolerance = tolerance / abs(gdp_growth) * 100
+        found.append(
+            Discrepancy(
+                "sum_contribution_rates",
+                rates,
+                100.0,
+                rate_tolerance,
+                f"恒等式不成立：Σ贡献率={rates:.1f}% ≠ 100（容差±{rate_tolerance:.1f}）",
+                f"identity broken: Σ contribution rates = {rates:.1f} % ≠ 100 "
+                f"(tolerance ±{rate_tolerance:.1f})",
             )
-    return GrowthFigures(share, nominal, real, source, result)
+        )
+    found.append(
+        Discrepancy(
+            "sum_pulls",
+            pulls,
+            gdp_growth,
+            tolerance,
+            f"恒等式不成立：Σ拉动={pulls:.2f}个百分点 ≠ GDP增速{gdp_growth:.1f}%"
+            f"（容差±{tolerance:.2f}）",
+            f"identity broken: Σ pulls = {pulls:.2f} points ≠ GDP growth {gdp_growth:.1f} % "
+            f"(tolerance ±{tolerance:.2f})",
+        )
+    )
+    return found
+
+
+def sum_discrepancy(
+    identity: str,
+    label_zh: str,
+    label_en: str,
+    parts: Iterable[float],
+    total: float,
+    relative_tolerance: float = LEVEL_TOLERANCE,
+) -> Discrepancy | None:
+    """Parts (万元) that should add up to a total and do not, beyond ``relative_tolerance``."""
+    actual = sum(parts)
+    tolerance = max(abs(total) * relative_tolerance, 1e-6)
+    if abs(actual - total) <= tolerance:
+        return None
+    return Discrepancy(
+        identity,
+        actual,
+        total,
+        tolerance,
+        f"恒等式不成立：Σ{label_zh}={actual / 10_000:.2f}亿元 ≠ {total / 10_000:.2f}亿元",
+        f"identity broken: Σ {label_en} = {actual / 10_000:.2f} 亿元 ≠ {total / 10_000:.2f} 亿元",
+    )
+
+
+@dataclass(frozen=True)
+class IndustryRow:
+    """One industry of a breakdown of GDP, with its contribution to GDP growth."""
+
+    industry: str  # a key of INDUSTRIES
+    previous: float  # value added a year before, current prices (万元)
+    current: float | None  # value added of the period, current prices (万元)
+    volume_index: float  # previous year = 100
+    contribution: Contribution
+
+
+def industry_breakdown(
+    previous: Mapping[str, float],
+    current: Mapping[str, float | None],
+    volume_indices: Mapping[str, float],
+    gdp_previous: float,
+    gdp_growth: float | None,
+    exhaustive: bool = True,
+) -> tuple[list[IndustryRow], list[Discrepancy]]:
+    """贡献率 and 拉动 of each industry at previous-year prices, and, when the industries split
+    GDP ``exhaustive``-ly, the identities of the split (``identity_discrepancies``). ΔGDP comes
+    from the GDP growth; without it, from the sum of the industries' increments (then the
+    identities hold by construction and are not checked). Nothing when ΔGDP is zero:
+    contributions are undefined."""
+    increments = [constant_price_increment(previous[k], volume_indices[k]) for k in previous]
+    growth = gdp_growth if gdp_growth is not None else sum(increments) / gdp_previous * 100
+    if not growth or gdp_previous <= 0:
+        return [], []
+    contributions = contributions_at_previous_year_prices(
+        previous, volume_indices, gdp_previous, 100 + growth
+    )
+    rows = [
+        IndustryRow(key, previous[key], current.get(key), volume_indices[key], contributions[key])
+        for key in previous
+    ]
+    checked = exhaustive and gdp_growth is not None
+    found = identity_discrepancies(contributions, growth) if checked else []
+    return rows, found

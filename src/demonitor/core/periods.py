@@ -133,7 +133,8 @@ def vintage_moment(text: str) -> dt.datetime:
         day = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise PeriodError(
-            f"数据版本日期「{text}」应写作2024-06-30 / the vintage date must look like 2024-06-30"
+            f"数据版本日期「{text}」应写作YYYY-MM-DD，如2024-06-30 / the vintage date must be "
+            "YYYY-MM-DD, e.g. 2024-06-30"
         ) from None
     return dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
 

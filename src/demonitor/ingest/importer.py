@@ -14,16 +14,27 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from demonitor.core.accounts import core_price_series
 from demonitor.core.periods import Period, PeriodError
 from demonitor.core.values import CellError, ErrorSink, indicator_value_problem
 from demonitor.core.values import to_number as _number
 from demonitor.engine.sources import EXPLANATION_MARK  # the templates' second row; skipped
 from demonitor.engine.sources import cell_text as _cell_text
-from demonitor.ingest.specs import FLAG_VALUES, MONEY_UNITS, SPECS, TemplateSpec, split_header
+from demonitor.ingest.specs import (
+    CORE_CATEGORY_VALUES,
+    FLAG_VALUES,
+    INDUSTRY_VALUES,
+    MONEY_UNITS,
+    SPECS,
+    WHOLE_VALUES,
+    TemplateSpec,
+    split_header,
+)
 from demonitor.store.models import ImportBatch, Indicator, Region
 from demonitor.store.observations import ObservationStore, SeriesKey, audit
 
 Record = tuple[SeriesKey, float | None, str, str]
+INDEX_RANGE = (50.0, 200.0)  # a price or volume index (previous period = 100) outside is a typo
 
 
 @dataclass
@@ -193,7 +204,7 @@ class Importer:
                 if identity in seen:
                     error(
                         number,
-                        "period",
+                        "category" if spec.kind == "core_deflator" else "period",
                         f"与第{seen[identity]}行重复",
                         f"duplicates row {seen[identity]}",
                     )
@@ -248,17 +259,15 @@ class Importer:
                 error(number, column.name, f"「{text}」不是数值", f"{text!r} is not a number")
         if spec.kind == "gdp":
             return self._gdp_row(number, values, units, numbers, period, error)
+        if spec.kind == "core_deflator":
+            return self._deflator_row(number, values, numbers, period, error)
         return self._observation_row(number, values, numbers, period, error)
 
-    def _gdp_row(
-        self,
-        number: int,
-        values: dict[str, str],
-        units: dict[str, str],
-        numbers: dict[str, float | None],
-        period: Period | None,
-        error: ErrorSink,
-    ) -> list[Record] | None:
+    @staticmethod
+    def _cumulative(
+        number: int, values: dict[str, str], period: Period | None, error: ErrorSink
+    ) -> bool:
+        """The 是否累计 flag: required for quarters and months, 否 by default for a year."""
         flag_text = values.get("cumulative", "").strip().lower()
         cumulative = FLAG_VALUES.get(flag_text)
         if flag_text and cumulative is None:
@@ -272,6 +281,43 @@ class Importer:
                     "quarterly and monthly data must say whether they are cumulative",
                 )
             cumulative = False
+        return bool(cumulative)
+
+    @staticmethod
+    def _index_in_range(
+        number: int, column: str, label: str, value: float | None, error: ErrorSink
+    ) -> None:
+        low, high = INDEX_RANGE
+        if value is not None and not low <= value <= high:
+            error(
+                number,
+                column,
+                f"{label}应在{low:g}～{high:g}之间（上年=100），实为{value:g}",
+                f"{column} must be between {low:g} and {high:g} (previous year = 100), "
+                f"got {value:g}",
+            )
+
+    def _gdp_row(
+        self,
+        number: int,
+        values: dict[str, str],
+        units: dict[str, str],
+        numbers: dict[str, float | None],
+        period: Period | None,
+        error: ErrorSink,
+    ) -> list[Record] | None:
+        cumulative = self._cumulative(number, values, period, error)
+        industry_text = values.get("industry", "").strip()
+        industry: str | None = None
+        if industry_text not in WHOLE_VALUES:
+            industry = INDUSTRY_VALUES.get(industry_text.lower())
+            if industry is None:
+                error(
+                    number,
+                    "industry",
+                    f"产业「{industry_text}」应为第一产业、第二产业、第三产业或空（地区生产总值）",
+                    "industry must be 第一产业, 第二产业, 第三产业 or blank for GDP",
+                )
         gdp = numbers.get("gdp")
         if gdp is not None and gdp <= 0:
             error(number, "gdp", "地区生产总值须为正数", "GDP must be positive")
@@ -283,21 +329,74 @@ class Importer:
                 f"增速{growth}%超出合理范围（-50～100）",
                 "growth out of range (-50 to 100 %)",
             )
+        deflator = numbers.get("deflator")
+        self._index_in_range(number, "deflator", "价格指数", deflator, error)
+        volume_index = numbers.get("volume_index")
+        self._index_in_range(number, "volume_index", "可比价指数", volume_index, error)
+        if volume_index is not None:
+            if growth is None:
+                growth = volume_index - 100
+            elif abs(growth - (volume_index - 100)) > 0.05 + 1e-9:
+                error(
+                    number,
+                    "volume_index",
+                    f"可比价指数{volume_index:g}与可比价增速{growth:g}%不一致（指数=100+增速）",
+                    f"the volume index {volume_index:g} disagrees with the growth {growth:g} % "
+                    "(index = 100 + growth)",
+                )
         if period is None or gdp is None or not values.get("region_code"):
             return None
         region = values["region_code"]
         factor = MONEY_UNITS[units["gdp"]]
+        prefix = "GDP" if industry is None else f"GDP_{industry}"
 
         def key(series: str) -> SeriesKey:
-            return SeriesKey(series, region, str(period), bool(cumulative))
+            return SeriesKey(series, region, str(period), cumulative)
 
-        records: list[Record] = [(key("GDP"), gdp * factor, "万元", "")]
+        records: list[Record] = [(key(prefix), gdp * factor, "万元", "")]
         if growth is not None:
-            records.append((key("GDP_growth"), growth, "%", ""))
-        deflator = numbers.get("deflator")
+            records.append((key(f"{prefix}_growth"), growth, "%", ""))
         if deflator is not None:
-            records.append((key("GDP_deflator"), deflator, "上年=100", ""))
+            records.append((key(f"{prefix}_deflator"), deflator, "上年=100", ""))
         return records
+
+    def _deflator_row(
+        self,
+        number: int,
+        values: dict[str, str],
+        numbers: dict[str, float | None],
+        period: Period | None,
+        error: ErrorSink,
+    ) -> list[Record] | None:
+        """A price index of the core industries: one category (01–04) or the whole core."""
+        cumulative = self._cumulative(number, values, period, error)
+        text = values.get("category", "").strip()
+        category: str | None = None
+        if text not in ("", "全部", "合计", "核心产业"):
+            padded = text.zfill(2) if text.isdigit() else text
+            if padded in CORE_CATEGORY_VALUES:
+                category = padded
+            else:
+                error(
+                    number,
+                    "category",
+                    f"核心产业大类「{text}」应为01～04，或空/全部（整个核心产业）",
+                    "category must be 01 to 04, or blank / 全部 for the whole core",
+                )
+        index = numbers.get("price_index")
+        self._index_in_range(number, "price_index", "价格指数", index, error)
+        if period is None or index is None or not values.get("region_code"):
+            return None
+        if period.frequency == "M":
+            error(
+                number,
+                "period",
+                "价格指数按年度或季度（累计）填报",
+                "price indices are annual or quarterly (cumulative)",
+            )
+            return None
+        key = SeriesKey(core_price_series(category), values["region_code"], str(period), cumulative)
+        return [(key, index, "上年=100", "")]
 
     def _observation_row(
         self,

@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass
 
 MONEY_UNITS = {"元": 0.0001, "万元": 1.0, "亿元": 10_000.0}  # factor to 万元, the internal unit
-_UNIT_IN_HEADER = re.compile(r"[（(]\s*(元|万元|亿元|%|人|家|个|项)\s*[)）]\s*$")
+_UNIT_IN_HEADER = re.compile(r"[（(]\s*(元|万元|亿元|%|人|家|个|项|上年=100)\s*[)）]\s*$")
+INDEX_BASE = "上年=100"  # the unit of a price or volume index: the previous period = 100
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class Column:
     kind: str  # text | code | period | number | money | flag
     required: bool
     explanation_zh: str
-    choices: str = ""  # regions | indicators | periods | flag: dropdown source
+    choices: str = ""  # regions | indicators | periods | flag | industries | categories: dropdown
     unit: str = ""  # default unit shown in the template header (money: 亿元)
 
 
@@ -53,17 +54,73 @@ SPECS: dict[str, TemplateSpec] = {
                 "地区生产总值",
                 "money",
                 True,
-                "现价；单位见表头，可改为元/万元/亿元",
+                "现价；产业行填该产业增加值；单位见表头，可改为元/万元/亿元",
                 unit="亿元",
             ),
             Column("growth", "可比价增速", "number", False, "按可比价格计算的增长率，%", unit="%"),
-            Column("deflator", "价格指数", "number", False, "上年=100；可不填"),
+            Column(
+                "deflator",
+                "价格指数",
+                "number",
+                False,
+                "上年=100；填写后作为平减指数；可不填",
+                unit=INDEX_BASE,
+            ),
             Column(
                 "cumulative",
                 "是否累计",
                 "flag",
                 True,
                 "季度、月度数据须注明：是=累计，否=当期",
+                "flag",
+            ),
+            # Added after the original columns, so files made from the older template still fit.
+            Column(
+                "industry",
+                "产业",
+                "text",
+                False,
+                "空=地区生产总值；第一产业、第二产业或第三产业=该产业增加值",
+                "industries",
+            ),
+            Column(
+                "volume_index",
+                "可比价指数",
+                "number",
+                False,
+                "上年=100，即100+可比价增速；与可比价增速填一个即可",
+                unit=INDEX_BASE,
+            ),
+        ),
+    ),
+    "core_deflator": TemplateSpec(
+        "core_deflator",
+        "数字经济核心产业价格指数表",
+        (
+            Column("region_code", "行政区划代码", "code", True, "6位区划代码", "regions"),
+            Column("period", "期别", "period", True, "2024、2024Q3（累计）", "periods"),
+            Column(
+                "category",
+                "核心产业大类",
+                "text",
+                False,
+                "01～04；空或“全部”=整个核心产业",
+                "categories",
+            ),
+            Column(
+                "price_index",
+                "价格指数",
+                "number",
+                True,
+                "上年=100；用于该大类（或全部核心产业）增加值的平减",
+                unit=INDEX_BASE,
+            ),
+            Column(
+                "cumulative",
+                "是否累计",
+                "flag",
+                True,
+                "季度数据须注明：是=累计，否=当期",
                 "flag",
             ),
         ),
@@ -141,6 +198,18 @@ SPECS: dict[str, TemplateSpec] = {
         ),
     ),
 }
+
+# 产业 of a GDP row: blank (or one of the words for the whole) is GDP itself.
+INDUSTRY_VALUES = {
+    "第一产业": "primary",
+    "第二产业": "secondary",
+    "第三产业": "tertiary",
+    "primary": "primary",
+    "secondary": "secondary",
+    "tertiary": "tertiary",
+}
+WHOLE_VALUES = ("", "全部", "合计", "地区生产总值", "GDP", "gdp")
+CORE_CATEGORY_VALUES = ("01", "02", "03", "04")
 
 FLAG_VALUES = {
     "是": True,

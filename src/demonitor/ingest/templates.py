@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from demonitor.engine.sources import EXPLANATION_MARK
-from demonitor.ingest.specs import SPECS, template_header
+from demonitor.ingest.specs import CORE_CATEGORY_VALUES, SPECS, template_header
 from demonitor.store.models import Indicator, Region
 
 FIRST_DATA_ROW = 3
@@ -36,6 +36,8 @@ def write_template(kind: str, path: Path, session: Session) -> Path:
         "indicators": [i.code for i in session.scalars(select(Indicator).order_by(Indicator.code))],
         "periods": period_choices(),
         "flag": ["是", "否"],
+        "industries": ["第一产业", "第二产业", "第三产业"],
+        "categories": ["全部", *CORE_CATEGORY_VALUES],
     }
     workbook = Workbook()
     sheet = workbook.active

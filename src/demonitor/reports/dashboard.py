@@ -23,7 +23,14 @@ from demonitor.core.permissions import Action, Kind, Level, Principal, Resource,
 from demonitor.reference.city import load_city
 from demonitor.reference.digital_economy import CATEGORY_NAMES_EN, load_edition
 from demonitor.reference.policy import load_tasks
-from demonitor.reports.accounts import RegionAccount, region_accounts
+from demonitor.reports.accounts import (
+    UNALLOCATED,
+    UNALLOCATED_EN,
+    UNALLOCATED_ZH,
+    RegionAccount,
+    accounts_table,
+    region_accounts,
+)
 from demonitor.reports.common import (
     RegionInfo,
     city_code,
@@ -160,6 +167,10 @@ class Districts(BaseModel):
     demo: bool
     city: DistrictRow
     districts: list[DistrictRow]
+    # Units registered at the city (or a zone no district holds): in the city total, in no
+    # district's (city = Σ districts + unallocated).
+    unallocated: DistrictRow | None = None
+    deflator_source: str = ""  # the price index real growth and 贡献率 were computed with
 
 
 class DistrictIndicator(BaseModel):
@@ -467,14 +478,18 @@ def _district_row(account: RegionAccount, region: RegionInfo) -> DistrictRow:
 
 def compute_districts(session: Session, edition: str, year: int) -> Districts:
     known = {r.code: r for r in regions(session)}
-    accounts = region_accounts(session, edition, year)
+    known[UNALLOCATED] = RegionInfo(UNALLOCATED, UNALLOCATED_ZH, UNALLOCATED_EN, UNALLOCATED)
+    accounts = accounts_table(session, edition, year).rows
     rows = [_district_row(a, known[a.region]) for a in accounts]
     city = next(r for r in rows if r.level == "city")
+    city_account = next(a for a in accounts if a.region == city.code)
     return Districts(
         year=year,
         demo=has_demo_data(session),
         city=city,
-        districts=[r for r in rows if r.level != "city"],
+        districts=[r for r in rows if r.level not in ("city", UNALLOCATED)],
+        unallocated=next((r for r in rows if r.level == UNALLOCATED), None),
+        deflator_source=city_account.deflator_source,
     )
 
 

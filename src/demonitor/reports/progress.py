@@ -92,7 +92,7 @@ def recognition_counter(
     rows = list(session.execute(query))
     if not rows:
         return None
-    digital = set(latest_classifications(session, edition)) if digital_only else set()
+    digital = set(latest_classifications(session, edition, known_at)) if digital_only else set()
     dated = [
         (credit_code, recognised_on or dt.date(year, 12, 31))
         for credit_code, year, recognised_on in rows

@@ -8,9 +8,17 @@ in the same transaction; a read whose cells are older than the microdata (a writ
 the services) computes the cells directly from the microdata instead, so a figure is never stale.
 The direct computation (``compute_cells``) is also the reference the materialised cells are
 tested against.
+
+The accounts as they stood on a date (``known_at``) are always computed directly: financials,
+rates and classifications count only when recorded by then. The register itself (``enterprises``)
+and the regions keep no history: a unit counts from the moment it had a classification, with its
+region as it is now — a later change of an enterprise's region or of a zone's host is not
+versioned.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.orm import Session
@@ -42,13 +50,22 @@ def microdata_version(session: Session) -> int:
     return int(found or 0)
 
 
-def latest_classifications(session: Session, edition: str) -> dict[str, str]:
-    """credit code → DE code of the newest classified vintage under the edition."""
-    rows = session.execute(
-        select(Classification.credit_code, Classification.de_code, Classification.status)
-        .where(Classification.edition == edition)
-        .order_by(Classification.credit_code, Classification.vintage)
+def utc_moment(known_at: dt.datetime) -> dt.datetime:
+    """A vintage date as UTC, the zone every time is stored in (naive means UTC already)."""
+    return known_at.astimezone(dt.UTC) if known_at.tzinfo else known_at.replace(tzinfo=dt.UTC)
+
+
+def latest_classifications(
+    session: Session, edition: str, known_at: dt.datetime | None = None
+) -> dict[str, str]:
+    """credit code → DE code of the newest classified vintage under the edition (the newest
+    recorded by ``known_at`` when given)."""
+    query = select(Classification.credit_code, Classification.de_code, Classification.status).where(
+        Classification.edition == edition
     )
+    if known_at is not None:
+        query = query.where(Classification.recorded_at <= utc_moment(known_at))
+    rows = session.execute(query.order_by(Classification.credit_code, Classification.vintage))
     latest: dict[str, str | None] = {}
     for credit_code, de_code, status in rows:
         latest[credit_code] = de_code if status == "classified" else None
@@ -63,8 +80,10 @@ def county_level_of(session: Session) -> dict[str, str]:
     }
 
 
-def _classified_units(session: Session, edition: str) -> list[tuple[str, str, str, str]]:
-    classes = latest_classifications(session, edition)
+def _classified_units(
+    session: Session, edition: str, known_at: dt.datetime | None = None
+) -> list[tuple[str, str, str, str]]:
+    classes = latest_classifications(session, edition, known_at)
     county = county_level_of(session)
     units = []
     for credit_code, region, industry in session.execute(
@@ -76,32 +95,41 @@ def _classified_units(session: Session, edition: str) -> list[tuple[str, str, st
     return units
 
 
-def _figures(session: Session, period: str) -> dict[str, tuple[float | None, float | None]]:
-    """credit code → (营业收入, 增加值) of the newest vintage of the period."""
-    rows = session.execute(
-        select(Financial.credit_code, Financial.revenue, Financial.value_added)
-        .where(Financial.period == period)
-        .order_by(Financial.vintage)
+def _figures(
+    session: Session, period: str, known_at: dt.datetime | None = None
+) -> dict[str, tuple[float | None, float | None]]:
+    """credit code → (营业收入, 增加值) of the newest vintage of the period (recorded by
+    ``known_at``)."""
+    query = select(Financial.credit_code, Financial.revenue, Financial.value_added).where(
+        Financial.period == period
     )
+    if known_at is not None:
+        query = query.where(Financial.recorded_at <= utc_moment(known_at))
+    rows = session.execute(query.order_by(Financial.vintage))
     return {code: (revenue, value_added) for code, revenue, value_added in rows}
 
 
-def _rates(session: Session, year: int) -> dict[str, float]:
-    """industry code → rate, taking the latest year ≤ ``year`` and its newest vintage."""
-    rows = session.execute(
-        select(ValueAddedRate.industry_code, ValueAddedRate.rate)
-        .where(ValueAddedRate.year <= year)
-        .order_by(ValueAddedRate.year, ValueAddedRate.vintage)
+def _rates(session: Session, year: int, known_at: dt.datetime | None = None) -> dict[str, float]:
+    """industry code → rate, taking the latest year ≤ ``year`` and its newest vintage (recorded
+    by ``known_at``)."""
+    query = select(ValueAddedRate.industry_code, ValueAddedRate.rate).where(
+        ValueAddedRate.year <= year
     )
+    if known_at is not None:
+        query = query.where(ValueAddedRate.recorded_at <= utc_moment(known_at))
+    rows = session.execute(query.order_by(ValueAddedRate.year, ValueAddedRate.vintage))
     return {industry: rate for industry, rate in rows}
 
 
-def compute_cells(session: Session, edition: str, period: Period) -> dict[CellKey, Cell]:
-    """Value added by (county-level region, DE class) straight from the microdata."""
+def compute_cells(
+    session: Session, edition: str, period: Period, known_at: dt.datetime | None = None
+) -> dict[CellKey, Cell]:
+    """Value added by (county-level region, DE class) straight from the microdata; with
+    ``known_at``, from the classifications, financials and rates recorded by then."""
     return value_added_cells(
-        _classified_units(session, edition),
-        _figures(session, str(period)),
-        _rates(session, period.year),
+        _classified_units(session, edition, known_at),
+        _figures(session, str(period), known_at),
+        _rates(session, period.year, known_at),
     )
 
 

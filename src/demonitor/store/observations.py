@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,6 +104,30 @@ class ObservationStore:
         if as_of is not None:
             query = query.where(Observation.recorded_at <= as_of)
         return self.session.scalars(query.order_by(Observation.vintage.desc()).limit(1)).first()
+
+    def latest_values(
+        self,
+        series: Iterable[str],
+        region_code: str,
+        periods: Iterable[str],
+        cumulative: bool = False,
+        as_of: dt.datetime | None = None,
+    ) -> dict[tuple[str, str], float | None]:
+        """(series, period) → value of the newest vintage (recorded by ``as_of``), for several
+        series and periods of one region in one query; pairs without a vintage are absent."""
+        codes = [str(PeriodCode.parse(p)) for p in periods]
+        query = select(Observation.series, Observation.period, Observation.value).where(
+            Observation.series.in_(list(series)),
+            Observation.region_code == region_code,
+            Observation.period.in_(codes),
+            Observation.cumulative == cumulative,
+        )
+        if as_of is not None:
+            query = query.where(Observation.recorded_at <= as_of)
+        found: dict[tuple[str, str], float | None] = {}
+        for name, period, value in self.session.execute(query.order_by(Observation.vintage)):
+            found[(name, period)] = value
+        return found
 
     def vintages(self, key: SeriesKey) -> list[Observation]:
         query = select(Observation).where(
