@@ -137,3 +137,17 @@ def test_account_output_shows_the_unallocated_row(database: str) -> None:
         100_000_650
     )
     assert sum(document["category"].values()) == pytest.approx(100_000_650)
+
+
+def test_the_districts_view_shows_the_unallocated_row_so_the_city_adds_up(engine: Engine) -> None:
+    from demonitor.reports.dashboard import compute_districts
+
+    with session_scope(engine) as session:
+        populate(session)
+        view = compute_districts(session, EDITION, 2024)
+    assert view.unallocated is not None and view.unallocated.code == UNALLOCATED
+    assert view.unallocated.name_zh == "市本级（未分到市(区)）"
+    assert view.city.core_value_added == pytest.approx(
+        sum(d.core_value_added for d in view.districts) + view.unallocated.core_value_added
+    )
+    assert UNALLOCATED not in {d.code for d in view.districts}
