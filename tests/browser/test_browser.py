@@ -241,6 +241,18 @@ def test_an_indicator_page_draws_its_trend_and_lists_its_vintages(visitor: NewVi
     expect(revised).to_have_count(1)
     expect(revised.locator("td").first).to_have_text("2023")
     screenshot(page, "indicator-DE05")
+    # DE17 lags under the ESCAP rule: the page names the rule and the projection it rests on,
+    # with the anticipated gap, and no Statistics Canada R that would say the opposite.
+    office.goto("/indicators/DE17")
+    detail = office.api("/api/v1/indicators/DE17")["card"]
+    expect(page.locator("#indicator-status")).to_have_text("需加快")
+    method = page.locator("tr", has_text="状态判定方法")
+    expect(method).to_contain_text("亚太经社会趋势外推法")
+    expect(method).to_contain_text(f"预计差距{round(detail['gap'] * 100)}%")
+    expect(method).not_to_contain_text("R=")
+    expect(page.locator("tr", has_text="判定所依据的预计值")).to_contain_text(
+        f"{detail['projected']:.1f}%"
+    )
 
 
 def test_the_alerts_page_lists_lagging_indicators_with_reasons(visitor: NewVisitor) -> None:

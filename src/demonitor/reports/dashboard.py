@@ -65,6 +65,7 @@ class Card(BaseModel):
     time_elapsed: float | None  # 序时进度 as of the overview's period (base year → target year)
     completion: float | None  # CS: fraction of the way from base value to target
     ratio: float | None  # pace ratio R (Statistics Canada, or linear for counts)
+    gap: float | None = None  # ESCAP anticipated gap (TV − projection) / (TV − base)
     projected: float | None  # the target-year value the status was based on
     trend: str | None  # up | down | flat, from the previous value
     method: str
@@ -253,6 +254,7 @@ def _card(
         time_elapsed=p.schedule,
         completion=a.current_status if a else None,
         ratio=a.ratio if a else None,
+        gap=a.gap if a else None,
         projected=p.projection,
         trend=trend(values),
         method=p.method,

@@ -105,7 +105,7 @@ def indicator_chart(detail: IndicatorDetail, lang: str) -> dict[str, Any]:
         projection = {
             "periods": [last.period, str(card.target_year)],
             "values": [last.value, round(card.projected, 2)],
-            "name": pick(lang, "按当前进度线性外推", "linear projection at the current pace"),
+            "name": pick(lang, "判定所依据的预计值", "the projection the status rests on"),
         }
         periods = periods + [str(y) for y in range(int(periods[-1][:4]) + 1, card.target_year + 1)]
     return {
