@@ -264,7 +264,7 @@ def test_a_gdp_price_index_imported_with_gdp_is_used_and_a_disagreement_is_print
     table = runner.invoke(app, ["account", "--period", "2024", "--database-url", database])
     assert table.exit_code == 0, table.output
     assert "价格指数" in table.output and "disagrees" in table.output
-    assert "GDP_deflator" in table.output
+    assert "可比价按GDP价格指数平减" in table.output  # named in words, not as the series code
     document = json.loads(
         runner.invoke(
             app, ["account", "--period", "2024", "--format", "json", "--database-url", database]

@@ -54,7 +54,7 @@ def account(
     database_url: DatabaseOption = None,
 ) -> None:
     """数字经济核心产业增加值、占GDP比重及贡献 / core value added, share of GDP, contribution."""
-    from demonitor.core.accounts import INDUSTRIES
+    from demonitor.core.accounts import INDUSTRIES, deflator_names
     from demonitor.core.periods import Period as PeriodCode
     from demonitor.core.periods import PeriodError
     from demonitor.reference.digital_economy import load_edition as load_de
@@ -244,14 +244,13 @@ def account(
     sources = {r.deflator_source for r in rows if r.deflator_source}
     if len(sources) > 1:
         deflated = "可比价平减 / deflated by: " + "；".join(
-            f"{record['region']} {r.deflator_source}"
+            f"{record['region']} {deflator_names(r.deflator_source)[0]}"
             for r, record in zip(rows, records, strict=True)
             if r.deflator_source
         )
     else:
-        deflated = (
-            f"可比价按{next(iter(sources), '—')}平减 / deflated by {next(iter(sources), '—')}"
-        )
+        zh, en = deflator_names(next(iter(sources), ""))
+        deflated = f"可比价按{zh}平减 / deflated by {en}"
     console.print(
         f"分类版本 / edition: {de.label()}；{deflated}。"
         "增加值：企业报送，否则营业收入×增加值率（演示库中的增加值率为示意值）。",

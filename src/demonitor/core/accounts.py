@@ -294,6 +294,28 @@ class GrowthFigures:
     warnings: tuple[Notice, ...] = ()
 
 
+DEFLATOR_NAMES = {
+    GDP_IMPLICIT_DEFLATOR: ("GDP隐含平减指数", "the implicit GDP deflator"),
+    GDP_PRICE_INDEX: ("GDP价格指数", "the GDP price index"),
+    **{
+        core_price_series(c): (f"核心产业{c}大类价格指数", f"the price index of core category {c}")
+        for c in CORE_CATEGORIES
+    },
+    CORE_PRICE_INDEX: ("核心产业价格指数", "the core industries' price index"),
+}
+
+
+def deflator_names(source: str) -> tuple[str, str]:
+    """The Chinese and English names of a ``deflator_source`` (one index, or several with the
+    categories each served): what a reader is shown instead of series codes."""
+    zh, en = source, source
+    # Longest first: DE_core_deflator_01 before DE_core_deflator.
+    for code in sorted(DEFLATOR_NAMES, key=len, reverse=True):
+        name_zh, name_en = DEFLATOR_NAMES[code]
+        zh, en = zh.replace(code, name_zh), en.replace(code, name_en)
+    return zh or "—", en or "—"
+
+
 def _name_sources(deflators: Mapping[str, str]) -> str:
     """'DE_core_deflator' when one index served every part, else 'A (01); B (02, 03)'."""
     sources = list(dict.fromkeys(deflators.values()))

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from demonitor.core.accounts import CORE_CATEGORIES
+from demonitor.core.accounts import CORE_CATEGORIES, deflator_names
 from demonitor.core.monitoring import IndicatorProgress, improving, time_label, trend
 from demonitor.core.periods import Period
 from demonitor.core.permissions import Action, Kind, Level, Principal, Resource, decide
@@ -172,6 +172,8 @@ class Districts(BaseModel):
     # district's (city = Σ districts + unallocated).
     unallocated: DistrictRow | None = None
     deflator_source: str = ""  # the price index real growth and 贡献率 were computed with
+    deflator_zh: str = ""
+    deflator_en: str = ""
 
 
 class DistrictIndicator(BaseModel):
@@ -492,6 +494,8 @@ def compute_districts(session: Session, edition: str, year: int) -> Districts:
         districts=[r for r in rows if r.level not in ("city", UNALLOCATED)],
         unallocated=next((r for r in rows if r.level == UNALLOCATED), None),
         deflator_source=city_account.deflator_source,
+        deflator_zh=deflator_names(city_account.deflator_source)[0],
+        deflator_en=deflator_names(city_account.deflator_source)[1],
     )
 
 
