@@ -1,4 +1,6 @@
-"""Signing in: throttling, session expiry, no open redirect, and the headers of every answer."""
+"""Signing in: throttling, session expiry, no open redirect, and the headers of every answer.
+
+More on throttling, sessions and tokens: tests/test_sign_in_hardening.py."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from demonitor.core.permissions import Role
-from demonitor.services.users import LOCK_MINUTES, MAX_FAILURES, add_user, sign_in
+from demonitor.services.users import BACK_OFF_MINUTES, MAX_FAILURES, add_user, sign_in
 from demonitor.store.catalogue import seed_reference
 from demonitor.store.db import make_engine, session_scope, upgrade
 from demonitor.web.app import create_app
@@ -50,22 +52,23 @@ def url(tmp_path: Path) -> str:
     return url
 
 
-def test_an_account_locks_after_repeated_failures_even_for_the_right_password(
-    engine: Engine,
-) -> None:
+def test_repeated_failures_back_off_the_address_not_the_account(engine: Engine) -> None:
     with session_scope(engine) as session:
         seed_reference(session, "test")
         add_user(
             session, "test", "office", Role.OFFICE, password=PASSWORD, must_change_password=False
         )
         now = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
+        guesser, owner = "192.0.2.1", "192.0.2.2"
         for _ in range(MAX_FAILURES):
-            assert sign_in(session, "office", "wrong-password-0", now).user is None
-        locked = sign_in(session, "office", PASSWORD, now + dt.timedelta(minutes=1))
-        assert locked.user is None
-        assert locked.reason_zh == f"登录失败次数过多，账号已锁定，请{LOCK_MINUTES}分钟后再试"
-        later = now + dt.timedelta(minutes=LOCK_MINUTES, seconds=1)
-        assert sign_in(session, "office", PASSWORD, later).user is not None
+            wrong = sign_in(session, "office", "wrong-password-0", now, address=guesser)
+            assert wrong.user is None
+        backed_off = sign_in(session, "office", PASSWORD, now, address=guesser)
+        assert backed_off.user is None
+        assert (backed_off.reason_zh, backed_off.reason_en) == (wrong.reason_zh, wrong.reason_en)
+        assert sign_in(session, "office", PASSWORD, now, address=owner).user is not None
+        later = now + dt.timedelta(minutes=BACK_OFF_MINUTES, seconds=1)
+        assert sign_in(session, "office", PASSWORD, later, address=guesser).user is not None
 
 
 def test_an_unknown_user_and_a_wrong_password_get_the_same_answer(url: str) -> None:
@@ -101,6 +104,17 @@ def test_a_session_ends_when_its_cookie_expires(url: str) -> None:
     assert client.get("/api/v1/me").status_code == 200
     time.sleep(2.1)  # itsdangerous compares whole seconds
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_signing_in_again_ends_the_browsers_previous_session(url: str) -> None:
+    app = create_app(Settings(database_url=url, secret_key="test"))
+    client = TestClient(app)
+    assert _sign_in(client).status_code == 303  # type: ignore[attr-defined]
+    earlier = TestClient(app)
+    earlier.cookies.update(client.cookies)
+    assert _sign_in(client).status_code == 303  # type: ignore[attr-defined]
+    assert client.get("/api/v1/me").status_code == 200
+    assert earlier.get("/api/v1/me").status_code == 401
 
 
 def test_a_cookie_signed_with_another_key_is_not_a_session(url: str) -> None:

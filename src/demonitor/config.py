@@ -12,6 +12,8 @@ of demonitor: every other layer may use it.
 ``DEMONITOR_SECRET_KEY``           signs session cookies (default: ``secret_key`` in the home)
 ``DEMONITOR_INSECURE_COOKIES``     ``1``: session cookies over plain HTTP beyond loopback
 ``DEMONITOR_SERVE_SECURE_COOKIES`` set by ``demonitor serve`` for its workers
+``DEMONITOR_TRUSTED_PROXIES``      reverse proxies whose ``X-Forwarded-For`` is believed
+                                   (comma-separated addresses or networks; default none)
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ SECRET_KEY = "DEMONITOR_SECRET_KEY"
 INSECURE_COOKIES = "DEMONITOR_INSECURE_COOKIES"
 # serve's decision, handed to its uvicorn workers, which are separate processes.
 SERVE_SECURE_COOKIES = "DEMONITOR_SERVE_SECURE_COOKIES"
+# Reverse proxies whose X-Forwarded-For is believed; also how serve hands --trusted-proxy over.
+TRUSTED_PROXIES = "DEMONITOR_TRUSTED_PROXIES"
 
 VARIABLES = (
     DATABASE_URL,
@@ -39,6 +43,7 @@ VARIABLES = (
     SECRET_KEY,
     INSECURE_COOKIES,
     SERVE_SECURE_COOKIES,
+    TRUSTED_PROXIES,
 )
 
 DEFAULT_DATABASE_URL = "sqlite:///demonitor.db"
@@ -111,7 +116,17 @@ def serve_secure_cookies() -> bool | None:
     return None if decided is None else decided == "1"
 
 
-def hand_to_workers(database_url: str, secure_cookies: bool) -> None:
+def trusted_proxies() -> tuple[str, ...]:
+    """The reverse proxies whose ``X-Forwarded-For`` is believed, as written (addresses or
+    networks, comma-separated); none by default, and then the header is ignored."""
+    given = _get(TRUSTED_PROXIES) or ""
+    return tuple(part.strip() for part in given.split(",") if part.strip())
+
+
+def hand_to_workers(
+    database_url: str, secure_cookies: bool, trusted_proxies: tuple[str, ...] = ()
+) -> None:
     """Settings for the workers of ``demonitor serve``, which are separate processes."""
     os.environ[DATABASE_URL] = database_url
     os.environ[SERVE_SECURE_COOKIES] = "1" if secure_cookies else "0"
+    os.environ[TRUSTED_PROXIES] = ",".join(trusted_proxies)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from demonitor.cli.common import DatabaseOption, app, console, database, errors
+from demonitor.cli.common import DatabaseOption, app, console, database, errors, fail
 
 
 def is_loopback(host: str) -> bool:
@@ -38,13 +38,28 @@ def serve(
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="逐请求日志 / log every request")
     ] = True,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-proxy",
+            help="可信反向代理的地址或网段（可重复或以逗号分隔），只采信其 X-Forwarded-For；"
+            "默认无，即忽略该头 / address or network of a reverse proxy whose X-Forwarded-For "
+            "is believed (repeatable or comma-separated); default none: the header is ignored "
+            "(also DEMONITOR_TRUSTED_PROXIES)",
+        ),
+    ] = None,
 ) -> None:
     """运行网页平台 / run the web platform (pages and /api/v1)."""
     import uvicorn
 
     from demonitor import config
+    from demonitor.core.proxies import ProxyError, TrustedProxies
     from demonitor.store.db import database_url as resolve_url
 
+    try:
+        proxies = TrustedProxies.parse(trusted_proxy or config.trusted_proxies()).names()
+    except ProxyError as error:
+        raise fail(str(error)) from None
     url = resolve_url(database_url)
     database(url).dispose()  # refuse here, clearly, rather than in every worker
     config.session_secret()  # made once here: workers starting together would race to create it
@@ -60,7 +75,7 @@ def serve(
             highlight=False,
         )
     # Workers are separate processes: they read their settings from the environment.
-    config.hand_to_workers(url, secure_cookies)
+    config.hand_to_workers(url, secure_cookies, proxies)
     shown_host = f"[{host}]" if ":" in host else host
     console.print(
         f"网页平台 / web platform: http://{shown_host}:{port}/ "
@@ -74,6 +89,12 @@ def serve(
             "cookies are HTTPS-only: reach it through an HTTPS reverse proxy",
             highlight=False,
         )
+    if proxies:
+        console.print(
+            f"只采信这些代理的 X-Forwarded-For / X-Forwarded-For believed only from: "
+            f"{', '.join(proxies)}",
+            highlight=False,
+        )
     print_demo_accounts(url)
     uvicorn.run(
         "demonitor.web.app:app_from_environment",
@@ -82,6 +103,9 @@ def serve(
         port=port,
         workers=workers,
         access_log=access_log,
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1 by default; the app reads it
+        # itself, from --trusted-proxy only (demonitor.web.guard.client_address).
+        proxy_headers=False,
         # A worker recomputing the dashboard after a change is busy for seconds, not hung.
         timeout_worker_healthcheck=30,
     )

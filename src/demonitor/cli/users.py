@@ -85,14 +85,19 @@ def user_disable(
     reason: Annotated[str, typer.Option("--reason", help="停用理由（必填）/ why")],
     database_url: DatabaseOption = None,
 ) -> None:
-    """停用用户，立即结束其会话 / disable a user, ending their sessions."""
+    """停用用户，立即结束其会话并撤销其API令牌 / disable a user, ending their sessions and
+    revoking their API tokens."""
     from demonitor.services.users import disable_user
 
     if not reason.strip():
         raise fail("须用 --reason 写明停用理由 / give the reason with --reason")
     with users_session(database_url) as session:
         disable_user(session, cli_actor(), username, reason)
-    console.print(f"已停用 / disabled: {username}", highlight=False)
+    console.print(
+        f"已停用 / disabled: {username}（会话已结束，API令牌已撤销 / "
+        "sessions ended, API tokens revoked）",
+        highlight=False,
+    )
 
 
 @user_app.command("enable")
@@ -101,7 +106,8 @@ def user_enable(
     reason: Annotated[str, typer.Option("--reason", help="理由 / why")] = "",
     database_url: DatabaseOption = None,
 ) -> None:
-    """重新启用用户 / enable a disabled user again."""
+    """重新启用用户（停用时撤销的API令牌不恢复）/ enable a disabled user again (the API
+    tokens revoked when disabling stay revoked)."""
     from demonitor.services.users import enable_user
 
     with users_session(database_url) as session:
@@ -115,13 +121,16 @@ def user_reset(
     reason: Annotated[str, typer.Option("--reason", help="理由 / why")] = "",
     database_url: DatabaseOption = None,
 ) -> None:
-    """重置密码并生成新的初始密码 / reset a password to a new generated one."""
+    """重置密码并生成新的初始密码，结束其会话并撤销其API令牌 / reset a password to a new
+    generated one, ending the user's sessions and revoking their API tokens."""
     from demonitor.services.users import reset_password
 
     with users_session(database_url) as session:
         _user, password = reset_password(session, cli_actor(), username, reason)
     console.print(
-        f"已重置 / reset: {username}; 新密码 / new password ({SHOWN_ONCE}):", highlight=False
+        f"已重置 / reset: {username}（会话已结束，API令牌已撤销 / sessions ended, API tokens "
+        f"revoked）; 新密码 / new password ({SHOWN_ONCE}):",
+        highlight=False,
     )
     console.print(password, markup=False, highlight=False)
 

@@ -1,10 +1,21 @@
-"""Users of the web platform and their API tokens: who may be added, disabled, enabled and reset,
-the password rules, signing in with throttling, and the audit entry of every change.
+"""Users of the web platform, their API tokens and web sessions: who may be added, disabled,
+enabled and reset, the password rules, signing in with throttling, and the audit entry of every
+change.
 
-Generated passwords must be changed at first sign-in. After ``MAX_FAILURES`` failed sign-ins in a
-row an account is locked for ``LOCK_MINUTES``, which slows guessing without a permanent lock-out
-an attacker could cause. ``actor`` is who acts, as written into the audit log: a username on the
-web, ``cli:<os user>`` on the command line.
+Generated passwords must be changed at first sign-in. Signing in slows down whoever guesses, not
+the account: after ``MAX_FAILURES`` failures for one account from one address, that address
+waits ``BACK_OFF_MINUTES`` before its password for that account is checked again, and an
+address with ``ADDRESS_MAX_FAILURES`` failures in ``ADDRESS_WINDOW_MINUTES``, whatever the
+usernames, is refused (429) until the window ends. The right password from another address
+always works, so nobody can lock a person out. A backed-off account, an unknown username and a
+wrong password get the same answer after the same work (one Argon2 operation). Every attempt is
+counted in the database before its password is checked, so that parallel guesses are all
+counted and only as many are checked as the limits allow; an account guessed ``MAX_FAILURES``
+times in a row (from anywhere) gets an audit entry ``guessed``.
+
+A password change, a reset and disabling a user revoke the user's API tokens (audited), so that
+enabling the user again revives none. ``actor`` is who acts, as written into the audit log: a
+username on the web, ``cli:<os user>`` on the command line.
 """
 
 from __future__ import annotations
@@ -20,9 +31,18 @@ from demonitor.store.catalogue import find_region
 from demonitor.store.models import ApiToken, User
 from demonitor.store.observations import as_utc, audit, utcnow
 from demonitor.store.users import (
+    add_web_session,
     all_users,
+    clear_failed_logins,
+    clear_failures,
+    count_failed_login,
+    count_failure,
+    delete_expired_web_sessions,
+    delete_stale_failures,
+    delete_web_session,
     find_user,
     generate_password,
+    generate_session_secret,
     generate_token_secret,
     hash_password,
     needs_rehash,
@@ -31,15 +51,19 @@ from demonitor.store.users import (
     sha256,
     token_by_id,
     token_by_secret,
+    uncount_failure,
     unknown_indicators,
     user_by_id,
     usernames,
     verify_password,
+    web_session_user,
 )
 from demonitor.store.users import tokens as stored_tokens
 
 __all__ = [
-    "LOCK_MINUTES",
+    "ADDRESS_MAX_FAILURES",
+    "ADDRESS_WINDOW_MINUTES",
+    "BACK_OFF_MINUTES",
     "MAX_FAILURES",
     "MIN_PASSWORD_LENGTH",
     "ApiToken",
@@ -53,12 +77,16 @@ __all__ = [
     "create_token",
     "disable_user",
     "enable_user",
+    "end_session",
     "find_user",
     "parse_role",
     "principal_of",
     "reset_password",
+    "revoke_all_tokens",
     "revoke_token",
+    "session_user_id",
     "sign_in",
+    "start_session",
     "still_has_password",
     "token_holders",
     "tokens",
@@ -66,9 +94,21 @@ __all__ = [
     "user_of_token",
 ]
 
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
+MAX_FAILURES = 5  # for one account from one address, before that address backs off
+BACK_OFF_MINUTES = 5
+ADDRESS_MAX_FAILURES = 20  # from one address, whatever the usernames tried
+ADDRESS_WINDOW_MINUTES = 15
+GUESSED_AGAIN_EVERY = 100  # failures in a row between further audit entries ``guessed``
 MIN_PASSWORD_LENGTH = 10
+
+REFUSED = (
+    "用户名或密码不正确（多次失败后请等几分钟再试）",
+    "wrong username or password (after repeated failures, wait a few minutes)",
+)
+TOO_MANY_FROM_ADDRESS = (
+    "该地址登录失败次数过多，请稍后再试",
+    "too many failed sign-ins from here: try again later",
+)
 
 
 class UserError(BilingualError):
@@ -80,6 +120,7 @@ class SignIn:
     user: User | None
     reason_zh: str = ""
     reason_en: str = ""
+    too_many_from_address: bool = False  # refused unchecked: the address's limit is reached
 
 
 def parse_role(value: str) -> Role:
@@ -197,15 +238,16 @@ def disable_user(session: Session, actor: str, username: str, reason: str) -> Us
     user.disabled = True
     user.session_epoch += 1
     audit(session, actor, "disable", "user", username, before, _snapshot(user), reason)
+    revoke_all_tokens(session, actor, user, f"账号已停用 / account disabled: {reason}")
     return user
 
 
 def enable_user(session: Session, actor: str, username: str, reason: str = "") -> User:
+    """Enable a user again; the API tokens revoked when they were disabled stay revoked."""
     user = _require(session, username)
     before = _snapshot(user)
     user.disabled = False
     user.failed_logins = 0
-    user.locked_until = None
     audit(session, actor, "enable", "user", username, before, _snapshot(user), reason.strip())
     return user
 
@@ -213,22 +255,25 @@ def enable_user(session: Session, actor: str, username: str, reason: str = "") -
 def reset_password(
     session: Session, actor: str, username: str, reason: str = ""
 ) -> tuple[User, str]:
-    """A new generated password that must be changed at the next sign-in."""
+    """A new generated password that must be changed at the next sign-in; the user's sessions
+    end and their API tokens are revoked (a reset is how whoever took over an account is shut
+    out)."""
     user = _require(session, username)
     password = generate_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True
     user.failed_logins = 0
-    user.locked_until = None
     user.session_epoch += 1
     audit(session, actor, "reset_password", "user", username, None, None, reason.strip())
+    revoke_all_tokens(session, actor, user, "密码已重置 / password reset")
     return user, password
 
 
 def change_password(
     session: Session, user: User, current: str, new: str, repeat: str | None = None
 ) -> None:
-    """A user changes their own password (``repeat``: the new one typed again, when asked)."""
+    """A user changes their own password (``repeat``: the new one typed again, when asked).
+    Their other sessions end and their API tokens are revoked."""
     if repeat is not None and new != repeat:
         raise UserError("两次输入的新密码不一致", "the two new passwords differ")
     if not verify_password(user.password_hash, current):
@@ -240,6 +285,7 @@ def change_password(
     user.must_change_password = False
     user.session_epoch += 1
     audit(session, user.username, "change_password", "user", user.username, None, None)
+    revoke_all_tokens(session, user.username, user, "密码已修改 / password changed")
 
 
 def still_has_password(session: Session, username: str, password: str) -> bool:
@@ -249,39 +295,101 @@ def still_has_password(session: Session, username: str, password: str) -> bool:
 
 
 def sign_in(
-    session: Session, username: str, password: str, now: dt.datetime | None = None
+    session: Session,
+    username: str,
+    password: str,
+    now: dt.datetime | None = None,
+    *,
+    address: str = "",
 ) -> SignIn:
-    """Check a password; counts failures and locks the account after too many."""
+    """Check a password given from ``address`` (the client's, as the web sees it).
+
+    The attempt is counted as a failure, for the address and for the account at the address,
+    and committed *before* the password is checked: parallel attempts each see the others'
+    counts and decide on their own, so no more are checked than the limits allow. A right
+    password takes its count back. This commits ``session``.
+    """
     now = now or utcnow()
     username = username.strip()
+    address = (address or "?")[:64]
+    address_key = f"address:{address}"
+    account_key = f"account:{sha256(username)[:32]}@{address}"
+    from_address = count_failure(
+        session, address_key, dt.timedelta(minutes=ADDRESS_WINDOW_MINUTES), now
+    )
+    at_address = count_failure(session, account_key, dt.timedelta(minutes=BACK_OFF_MINUTES), now)
+    session.commit()
+    if from_address > ADDRESS_MAX_FAILURES:
+        return SignIn(None, *TOO_MANY_FROM_ADDRESS, too_many_from_address=True)
     user = find_user(session, username)
-    refused = SignIn(None, "用户名或密码不正确", "wrong username or password")
-    if user is None:
-        hash_password(password)  # same work as a real check: no timing hint that a user exists
-        return refused
-    locked_until = as_utc(user.locked_until) if user.locked_until else None
-    if locked_until is not None and locked_until > now:
-        minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
-        return SignIn(
-            None,
-            f"登录失败次数过多，账号已锁定，请{minutes}分钟后再试",
-            f"too many failed sign-ins: locked, try again in {minutes} min",
-        )
-    if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILURES:
-            user.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
-            user.failed_logins = 0
-            audit(session, username, "lock", "user", username, None, None, "失败次数过多")
-        return refused
+    if user is None or at_address > MAX_FAILURES:
+        hash_password(password)  # the work of a check: no timing tells these from a wrong one
+        right = False
+    else:
+        right = verify_password(user.password_hash, password)
+    if user is None or not right:
+        if user is not None:
+            _count_guess(session, user, address, now)
+        return SignIn(None, *REFUSED)
+    # The right password: this attempt was no guess.
+    uncount_failure(session, address_key)
+    clear_failures(session, account_key)
+    session.commit()  # the counts are right again whatever happens next
+    delete_stale_failures(session, now - dt.timedelta(days=1))
     if user.disabled:
         return SignIn(None, "账号已停用", "this account is disabled")
-    user.failed_logins = 0
-    user.locked_until = None
+    clear_failed_logins(session, user.id)
     user.last_login_at = now
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return SignIn(user)
+
+
+def _count_guess(session: Session, user: User, address: str, now: dt.datetime) -> None:
+    """One more failure in a row for the account, from anywhere; audited when it is being
+    guessed (once at ``MAX_FAILURES``, then every ``GUESSED_AGAIN_EVERY``)."""
+    failures = count_failed_login(session, user.id)
+    if failures == MAX_FAILURES or failures % GUESSED_AGAIN_EVERY == 0:
+        audit(
+            session,
+            user.username,
+            "guessed",
+            "user",
+            user.username,
+            None,
+            {"failed_logins": failures},
+            f"连续{failures}次登录失败，最近一次来自{address} / "
+            f"{failures} failed sign-ins in a row, the last from {address}",
+            at=now,
+        )
+    session.commit()
+
+
+# Web sessions ------------------------------------------------------------------------------
+
+
+def start_session(
+    session: Session, user: User, lifetime: dt.timedelta, now: dt.datetime | None = None
+) -> str:
+    """A new web session of ``user``; returns its secret, for the (signed) session cookie."""
+    now = now or utcnow()
+    delete_expired_web_sessions(session, now)
+    secret = generate_session_secret()
+    add_web_session(session, user.id, secret, now + lifetime)
+    return secret
+
+
+def end_session(session: Session, secret: object) -> None:
+    """Sign out: the session is over, whoever holds a copy of its cookie."""
+    if isinstance(secret, str) and secret:
+        delete_web_session(session, secret)
+
+
+def session_user_id(session: Session, secret: object, now: dt.datetime | None = None) -> int | None:
+    """The user of a live web session (not ended, not expired); None for anything else."""
+    if not isinstance(secret, str) or not secret:
+        return None
+    return web_session_user(session, secret, now or utcnow())
 
 
 # API tokens --------------------------------------------------------------------------------
@@ -325,6 +433,17 @@ def tokens(session: Session, owner: User | str | None = None) -> list[ApiToken]:
 def token_holders(session: Session) -> dict[int, str]:
     """Who holds the tokens: usernames by user id."""
     return usernames(session)
+
+
+def revoke_all_tokens(session: Session, actor: str, owner: User, reason: str) -> int:
+    """Revoke every active token of ``owner``, each audited; how many were revoked."""
+    revoked = 0
+    for token in stored_tokens(session, owner):
+        if token.revoked_at is None:
+            token.revoked_at = utcnow()
+            audit(session, actor, "revoke", "api_token", token.prefix, None, None, reason)
+            revoked += 1
+    return revoked
 
 
 def revoke_token(

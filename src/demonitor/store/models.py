@@ -264,8 +264,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Failed sign-ins in a row, from anywhere; counted atomically (services.users.sign_in).
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # Bumped on password change, reset or disable: older session cookies stop working.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = _now()
@@ -285,6 +285,31 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime] = _now()
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebSession(Base):
+    """A signed-in browser session. The cookie names it by a random secret (only its SHA-256 is
+    kept); signing out deletes the row, so that a copy of the cookie no longer works."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = _now()
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class SignInFailures(Base):
+    """Failed sign-ins under one key (an address, or an account at an address) in a window that
+    starts with the first of them. Counted with one upsert returning the count, so that parallel
+    attempts never lose one."""
+
+    __tablename__ = "sign_in_failures"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class Submission(Base):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import defaultdict, deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,6 +19,7 @@ from sqlalchemy.orm import sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
 
 from demonitor.core.errors import BilingualError
+from demonitor.core.proxies import TrustedProxies
 from demonitor.store.db import ready_engine, session_scope
 from demonitor.web.cache import ResultCache
 from demonitor.web.guard import Ctx, Denied, PasswordChangeRequired, anyone, language
@@ -74,7 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
     app.state.cache = ResultCache()
     app.state.signed_in_users = {}  # user id → (data version, detached user); see guard
-    app.state.failed_sign_ins = defaultdict(deque)  # address → times of recent failures
+    app.state.trusted_proxies = TrustedProxies.parse(settings.trusted_proxies)  # see guard
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

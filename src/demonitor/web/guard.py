@@ -7,8 +7,12 @@ the role may do the action on its *own* data of that kind; routes that touch a p
 or indicator then call ``authorize`` on it, the fine check.
 
 Who is asking comes from a bearer API token, or else from the signed session cookie, whose
+session (``sid``) must still be live on the server (signing out ends it there) and whose
 ``epoch`` must match the user's (a password change, reset or disable ends older sessions).
 Unsafe methods with a session cookie must carry the session's CSRF token.
+
+The client's address (``client_address``) is the peer's, unless the peer is a trusted reverse
+proxy (``Settings.trusted_proxies``); only then is ``X-Forwarded-For`` read.
 """
 
 from __future__ import annotations
@@ -30,7 +34,14 @@ from demonitor.core.permissions import (
     Role,
     decide,
 )
-from demonitor.services.users import User, principal_of, user_by_id, user_of_token
+from demonitor.core.proxies import TrustedProxies
+from demonitor.services.users import (
+    User,
+    principal_of,
+    session_user_id,
+    user_by_id,
+    user_of_token,
+)
 from demonitor.store.observations import data_version
 from demonitor.web.i18n import pick
 
@@ -94,6 +105,15 @@ def language(request: Request) -> str:
     return lang if lang in ("zh", "en") else "zh"
 
 
+def client_address(request: Request) -> str:
+    """Who is asking, by address: the peer, or what trusted proxies say the client was."""
+    peer = request.client.host if request.client else "?"
+    trusted: TrustedProxies = request.app.state.trusted_proxies
+    if not trusted.networks:
+        return peer
+    return trusted.client(peer, request.headers.getlist("x-forwarded-for"))
+
+
 def _identify(request: Request, db: Session) -> tuple[User | None, bool]:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
@@ -103,6 +123,9 @@ def _identify(request: Request, db: Session) -> tuple[User | None, bool]:
         return user, True
     user_id = request.session.get("uid")
     if user_id is None:
+        return None, False
+    if session_user_id(db, request.session.get("sid")) != user_id:  # signed out, or expired
+        request.session.clear()
         return None, False
     user = _signed_in_user(request, db, user_id)
     if user is None or user.disabled or request.session.get("epoch") != user.session_epoch:

@@ -1,4 +1,5 @@
-"""How the web platform runs: database, secret key, cookie policy, classification edition.
+"""How the web platform runs: database, secret key, cookie policy, classification edition, and
+the reverse proxies whose ``X-Forwarded-For`` is believed.
 
 The secret key signs session cookies. It comes from ``DEMONITOR_SECRET_KEY`` or, failing that, a
 file ``secret_key`` in ``DEMONITOR_HOME`` created once with mode 0600, so that sessions survive
@@ -40,13 +41,24 @@ class Settings:
     # The edition the command line uses too (DEMONITOR_DE_EDITION or the packaged default),
     # resolved, so that an unknown name stops the platform at start-up.
     edition: str = field(default_factory=lambda: load_edition(None).name)
+    # Addresses or networks of reverse proxies whose X-Forwarded-For is believed; none: the
+    # header is ignored and the peer is the client (DEMONITOR_TRUSTED_PROXIES, serve's
+    # --trusted-proxy).
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
-    def load(cls, url: str | None = None, *, secure_cookies: bool = False) -> Settings:
+    def load(
+        cls,
+        url: str | None = None,
+        *,
+        secure_cookies: bool = False,
+        trusted_proxies: tuple[str, ...] = (),
+    ) -> Settings:
         return cls(
             database_url=database_url(url),
             secret_key=secret_key(),
             secure_cookies=secure_cookies,
+            trusted_proxies=trusted_proxies,
         )
 
     @classmethod
@@ -54,4 +66,4 @@ class Settings:
         """What a worker of ``demonitor serve`` runs with: the environment serve set."""
         decided = config.serve_secure_cookies()
         secure = decided if decided is not None else not config.insecure_cookies()
-        return cls.load(secure_cookies=secure)
+        return cls.load(secure_cookies=secure, trusted_proxies=config.trusted_proxies())

@@ -3,42 +3,25 @@
 from __future__ import annotations
 
 import contextlib
-import time
+import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
 from demonitor.services import users
 from demonitor.services.users import UserError
-from demonitor.web.guard import Ctx, anyone, signed_in
+from demonitor.web.guard import Ctx, anyone, client_address, signed_in
 from demonitor.web.render import page
 from demonitor.web.routes.admin import UserOut, user_out
 
 router = APIRouter()
 
-ADDRESS_WINDOW = 15 * 60  # seconds
-ADDRESS_MAX_FAILURES = 20  # per address and window, whatever the usernames tried
-
 
 def _safe_next(target: str) -> str:
     """Only a path of this site: never redirect a person elsewhere after signing in."""
     return target if target.startswith("/") and not target.startswith("//") else "/"
-
-
-def _address_blocked(request: Request) -> bool:
-    failures = request.app.state.failed_sign_ins[request.client.host if request.client else "?"]
-    now = time.monotonic()
-    while failures and now - failures[0] > ADDRESS_WINDOW:
-        failures.popleft()
-    return len(failures) >= ADDRESS_MAX_FAILURES
-
-
-def _note_failure(request: Request) -> None:
-    request.app.state.failed_sign_ins[request.client.host if request.client else "?"].append(
-        time.monotonic()
-    )
 
 
 @router.get("/login")
@@ -54,17 +37,20 @@ def login(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     request = ctx.request
-    if _address_blocked(request):
-        error = ctx.t("该地址登录失败次数过多，请稍后再试", "too many failed sign-ins from here")
-        return page(ctx, "login.html", 429, next=_safe_next(next), error=error)
-    result = users.sign_in(ctx.db, username, password)
+    # Throttled per address and per account at the address; the counts are committed by
+    # sign_in itself, before the password is checked.
+    result = users.sign_in(ctx.db, username, password, address=client_address(request))
     if result.user is None:
-        _note_failure(request)
-        ctx.db.commit()  # keep the failure count even though the answer is a refusal
+        status = 429 if result.too_many_from_address else 401
         error = ctx.t(result.reason_zh, result.reason_en)
-        return page(ctx, "login.html", 401, next=_safe_next(next), error=error, username=username)
+        return page(
+            ctx, "login.html", status, next=_safe_next(next), error=error, username=username
+        )
     user = result.user
+    users.end_session(ctx.db, request.session.get("sid"))
     request.session.clear()  # a new session at sign-in: no fixation
+    lifetime = dt.timedelta(seconds=request.app.state.settings.session_seconds)
+    request.session["sid"] = users.start_session(ctx.db, user, lifetime)
     request.session["uid"] = user.id
     request.session["epoch"] = user.session_epoch
     ctx.csrf_token()
@@ -74,6 +60,9 @@ def login(
 
 @router.post("/logout")
 def logout(ctx: Annotated[Ctx, anyone()]) -> Response:
+    """Sign out: the session ends on the server too, so a copy of the cookie is worthless.
+    The user's other sessions (another browser) go on."""
+    users.end_session(ctx.db, ctx.request.session.get("sid"))
     ctx.request.session.clear()
     return RedirectResponse("/", status_code=303)
 

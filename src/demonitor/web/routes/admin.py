@@ -154,7 +154,11 @@ def disable_user_page(
         users.disable_user(ctx.db, _actor(ctx), username, reason)
     except UserError as problem:
         return _refused(ctx, problem)
-    _flash(ctx, f"已停用用户{username}", f"user {username} disabled")
+    _flash(
+        ctx,
+        f"已停用用户{username}，其API令牌已撤销",
+        f"user {username} disabled, their API tokens revoked",
+    )
     return RedirectResponse("/admin/users", status_code=303)
 
 
