@@ -7,13 +7,14 @@ Alembic migrations shipped in the package, never by ``create_all``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import ColumnElement, Engine, TextClause, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from demonitor import config
@@ -89,6 +90,38 @@ def ready_engine(url: str | None = None) -> Engine:
             f"schema revision {current} is older than {head_revision()}: run demonitor db upgrade"
         )
     return engine
+
+
+def insert_unless_present(
+    session: Session,
+    model: type[Any],
+    values: Mapping[str, Any],
+    key: Sequence[str],
+    where: ColumnElement[bool] | TextClause | None = None,
+) -> Any | None:
+    """``INSERT … ON CONFLICT (key) [WHERE where] DO NOTHING`` (SQLite and PostgreSQL): the new
+    row's primary key, or None when a row with the same key — under the unique index on ``key``,
+    partial with ``where`` — exists. A row with that key being written by another transaction
+    is waited for (PostgreSQL waits for it to commit; SQLite for the write lock), so two
+    writers adding the same row at once never fail: one adds it, the other adds nothing."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        statement: Any = postgresql_insert(model)
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(model)
+    else:  # pragma: no cover - the platform runs on SQLite and PostgreSQL only
+        raise NotImplementedError(f"insert_unless_present on {dialect}")
+    primary_key = model.__mapper__.primary_key[0]
+    statement = (
+        statement.values(**values)
+        .on_conflict_do_nothing(index_elements=list(key), index_where=where)
+        .returning(primary_key)
+    )
+    return session.execute(statement).scalar()
 
 
 @contextmanager
