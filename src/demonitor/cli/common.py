@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from typer.core import TyperGroup
 
 from demonitor import __version__
@@ -27,7 +28,7 @@ class _Commands(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except OperationalError as error:
+        except (OperationalError, PoolTimeout) as error:
             from demonitor.store.db import BUSY_EN, BUSY_ZH, database_busy
 
             if not database_busy(error):

@@ -24,6 +24,7 @@ from alembic.config import Config
 from sqlalchemy import ColumnElement, Engine, TextClause, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from demonitor import config
@@ -38,9 +39,10 @@ BUSY_ZH = "数据库忙，请稍后重试"
 BUSY_EN = "the database is busy, please try again"
 RETRY_AFTER_SECONDS = 5
 # SQLite's SQLITE_BUSY and SQLITE_LOCKED (primary codes); PostgreSQL's lock_not_available
-# (lock_timeout ran out), deadlock_detected and serialization_failure: all worth a retry.
+# (lock_timeout ran out), deadlock_detected, serialization_failure and too_many_connections:
+# all worth a retry.
 _SQLITE_BUSY_CODES = (5, 6)
-_POSTGRES_RETRY_STATES = ("55P03", "40P01", "40001")
+_POSTGRES_RETRY_STATES = ("55P03", "40P01", "40001", "53300")
 
 
 def database_url(url: str | None = None) -> str:
@@ -48,8 +50,11 @@ def database_url(url: str | None = None) -> str:
 
 
 def database_busy(error: BaseException) -> bool:
-    """Whether ``error`` says another writer held the database longer than this one waited
-    (and trying again later is the remedy), rather than a fault."""
+    """Whether ``error`` says another writer held the database longer than this one waited,
+    or every connection of the pool stayed taken (``PoolTimeout``), so that trying again later
+    is the remedy, rather than a fault."""
+    if isinstance(error, PoolTimeout):
+        return True
     if not isinstance(error, DBAPIError):
         return False
     original = error.orig

@@ -17,6 +17,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -112,8 +113,10 @@ def create_app(settings: Settings) -> FastAPI:
         return await denied(request, Denied(400, error.zh, error.en))
 
     @app.exception_handler(OperationalError)
-    async def busy(request: Request, error: OperationalError) -> Response:
-        """Another writer held the database longer than this request waited: 503, try again."""
+    @app.exception_handler(PoolTimeout)
+    async def busy(request: Request, error: Exception) -> Response:
+        """Another writer held the database longer than this request waited, or every database
+        connection stayed taken: 503, try again."""
         if not store_db.database_busy(error):
             raise error
         answer = await denied(request, Denied(503, store_db.BUSY_ZH, store_db.BUSY_EN))
