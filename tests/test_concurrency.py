@@ -377,6 +377,17 @@ def test_migration_0009_closes_duplicate_open_submissions_and_keeps_one(engine: 
                 period="2025", owner="industry", scope="x", status="returned", comment=""
             )
         )
+    # Downgrading gives the superseded their status back, audited.
+    command.downgrade(alembic_config(engine), "0008")
+    with session_scope(engine) as session:
+        statuses = dict(session.execute(select(Submission.id, Submission.status)).tuples().all())
+        assert statuses == {i + 1: status for i, (_o, _p, status) in enumerate(rows)}
+        first = session.get(Submission, 1)
+        assert first is not None and (first.comment, first.reviewed_by) == ("", None)
+        restored = session.scalars(
+            select(AuditEntry.entity_key).where(AuditEntry.action == "unsupersede")
+        ).all()
+        assert sorted(restored) == ["1", "3", "6"]
 
 
 # 3. Writers wait their turn; a database still busy says so ---------------------------------
