@@ -2,22 +2,44 @@
 ``--database-url`` option and the database it names, machine-readable output and the number
 formats officials read.
 
-Exit codes: 0 success, 2 unusable input, 3 some rows rejected.
+Exit codes: 0 success, 2 unusable input (or a database still busy with another writer after
+the busy timeout: "数据库忙，请稍后重试"), 3 some rows rejected.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from typer.core import TyperGroup
 
 from demonitor import __version__
 
+
+class _Commands(TyperGroup):
+    """The root command group: a database another writer keeps busy beyond the busy timeout
+    ends any command with exit 2 and the reason, never a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, PoolTimeout) as error:
+            from demonitor.store.db import BUSY_EN, BUSY_ZH, database_busy
+
+            if not database_busy(error):
+                raise
+            raise fail(f"{BUSY_ZH} / {BUSY_EN}") from error
+
+
 app = typer.Typer(
-    help="数字经济统计监测平台 / digital-economy monitoring platform", no_args_is_help=True
+    cls=_Commands,
+    help="数字经济统计监测平台 / digital-economy monitoring platform",
+    no_args_is_help=True,
 )
 
 # Wide enough for the account tables when the output is a file or a CI log, not a terminal.

@@ -7,6 +7,13 @@ holds one period's values of one submitter and moves draft → submitted → app
 valid. Approval records each value through ``ObservationStore`` — a new vintage, with the
 submission named in its reason — so nothing already published is overwritten, and every step
 is in the audit log.
+
+Concurrent requests: a submitter has one open submission per period (a partial unique index;
+``open_for`` of two requests at once gives both the same one), and every step changes the
+submission with one UPDATE conditional on the status it starts from (``_claim``). That UPDATE
+waits for a concurrent change of the same submission (PostgreSQL's row lock, SQLite's write
+lock), then matches nothing if the other changed its status: of two reviewers deciding at once,
+the second gets ``SubmissionConflict`` before it has written anything.
 """
 
 from __future__ import annotations
@@ -16,22 +23,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from demonitor.core.periods import Period, PeriodError
 from demonitor.core.permissions import Principal, Role
 from demonitor.core.submissions import (
+    EDITABLE,
     OPEN,
     STATUS_ZH,
     STATUSES,
+    SubmissionConflict,
     SubmissionError,
+    already_handled,
     check_editable,
     check_reviewable,
     due_date,
 )
 from demonitor.core.values import CellError, indicator_value_problem, parse_number
 from demonitor.ingest.importer import Importer, ImportResult
+from demonitor.store.db import insert_unless_present
 from demonitor.store.models import Indicator, Observation, Region, Submission, SubmissionItem
 from demonitor.store.observations import ObservationStore, SeriesKey, audit, ensure_period, utcnow
 
@@ -40,10 +51,15 @@ __all__ = [
     "STATUS_ZH",
     "ReviewLine",
     "Submission",
+    "SubmissionConflict",
     "SubmissionError",
     "SubmissionItem",
     "due_date",
 ]
+
+# The predicate of the unique index ``uq_submissions_open`` (models, migration 0009), as the
+# conflict target of ``open_for``'s insert must name it.
+OPEN_WHERE = text("status IN ('draft', 'submitted', 'returned')")
 
 
 @dataclass(frozen=True)
@@ -206,13 +222,16 @@ class SubmissionStore:
         )
 
     def find_open(self, period: Period) -> Submission | None:
-        """This submitter's submission of the period still in the workflow, if any."""
+        """This submitter's submission of the period still in the workflow, if any (one at
+        most: the index ``uq_submissions_open``)."""
         return self.session.scalars(
-            select(Submission).where(
+            select(Submission)
+            .where(
                 Submission.owner == self.principal.username,
                 Submission.period == str(period),
                 Submission.status.in_(OPEN),
             )
+            .order_by(Submission.id)
         ).first()
 
     def unsaved(self, period: Period) -> Submission:
@@ -223,30 +242,46 @@ class SubmissionStore:
         )  # fmt: skip
 
     def open_for(self, period: Period) -> Submission:
-        """This submitter's editable submission for the period, created when there is none."""
+        """This submitter's open submission for the period, created when there is none.
+
+        Two requests of the submitter at once (a double click, two tabs) get the same one: the
+        second's insert waits for the first's and then adds nothing, and it takes the
+        submission the first created. (It may since have been submitted: then saving into it
+        is refused as for any submitted one.)"""
         code = ensure_period(self.session, str(period))
-        existing = self.find_open(Period.parse(code))
-        if existing is not None:
-            return existing
-        submission = Submission(
-            period=code,
-            owner=self.principal.username,
-            scope=scope_of(self.principal),
-            status="draft",
-            comment="",
+        values = {
+            "period": code,
+            "owner": self.principal.username,
+            "scope": scope_of(self.principal),
+            "status": "draft",
+            "comment": "",
+        }
+        for _attempt in range(3):
+            existing = self.find_open(Period.parse(code))
+            if existing is not None:
+                return existing
+            new_id = insert_unless_present(
+                self.session, Submission, values, ["owner", "period"], OPEN_WHERE
+            )
+            if new_id is not None:
+                submission = self.session.get(Submission, new_id)
+                assert submission is not None
+                audit(
+                    self.session,
+                    self.principal.username,
+                    "insert",
+                    "submission",
+                    str(submission.id),
+                    None,
+                    _snapshot(submission),
+                )
+                return submission
+            # Another request of this submitter has just created it: take that one.
+        # Created and closed again by others three times over while this request looked.
+        raise SubmissionConflict(
+            "该期填报正被同时修改，请稍后重试",
+            "this period's submission is being changed at the same time: please try again",
         )
-        self.session.add(submission)
-        self.session.flush()
-        audit(
-            self.session,
-            self.principal.username,
-            "insert",
-            "submission",
-            str(submission.id),
-            None,
-            _snapshot(submission),
-        )
-        return submission
 
     def check(
         self, submission: Submission, inputs: list[ItemInput], file: str = ""
@@ -289,6 +324,38 @@ class SubmissionStore:
     def _editable(self, submission: Submission) -> None:
         check_editable(submission.status, submission.owner, self.principal.username)
 
+    def _claim(
+        self,
+        submission: Submission,
+        expected: tuple[str, ...],
+        changes: dict[str, object] | None = None,
+    ) -> bool:
+        """Apply ``changes`` to the submission if its status is still one of ``expected``, as
+        one conditional UPDATE (without changes: only take the row, so that a concurrent step
+        on the same submission waits for this transaction). False when someone else changed
+        the status first; the submission is then reloaded."""
+        statement = update(Submission).where(
+            Submission.id == submission.id, Submission.status.in_(expected)
+        )
+        if changes:
+            statement = statement.values(**changes).execution_options(synchronize_session="fetch")
+        else:
+            statement = statement.values(status=Submission.status).execution_options(
+                synchronize_session=False
+            )
+        claimed = self.session.execute(statement.returning(Submission.id)).first() is not None
+        if not claimed:
+            self.session.refresh(submission)
+        return claimed
+
+    def _claim_editable(self, submission: Submission, changes: dict[str, object] | None) -> None:
+        if not self._claim(submission, EDITABLE, changes):
+            self._editable(submission)  # says why: submitted, approved …
+            raise SubmissionConflict(
+                "该填报已被同时修改，请刷新后重试",
+                "this submission was changed at the same time: reload it and try again",
+            )
+
     def save(
         self, submission: Submission, inputs: list[ItemInput], file: str = ""
     ) -> list[CellError]:
@@ -297,6 +364,8 @@ class SubmissionStore:
         checked, errors = self.check(submission, inputs, file)
         if errors:
             return errors
+        # Saves of one submission at once take turns; a save after its submission is refused.
+        self._claim_editable(submission, None)
         existing = {(i.indicator_code, i.region_code): i for i in self.items(submission)}
         changed: dict[str, object] = {}
         for item, value in checked:
@@ -363,8 +432,7 @@ class SubmissionStore:
         if not items:
             raise SubmissionError("没有可提交的数值", "there is no value to submit")
         before = _snapshot(submission)
-        submission.status = "submitted"
-        submission.submitted_at = utcnow()
+        self._claim_editable(submission, {"status": "submitted", "submitted_at": utcnow()})
         audit(
             self.session,
             self.principal.username,
@@ -380,9 +448,25 @@ class SubmissionStore:
             submission.status, submission.owner, self.principal.username, self.principal.role
         )
 
+    def _decide(self, submission: Submission, status: str, comment: str | None = None) -> None:
+        """Take the decision if the submission is still awaiting review; else it is someone
+        else's (409), and this reviewer has written nothing."""
+        changes: dict[str, object] = {
+            "status": status,
+            "reviewed_by": self.principal.username,
+            "reviewed_at": utcnow(),
+        }
+        if comment is not None:
+            changes["comment"] = comment
+        if not self._claim(submission, ("submitted",), changes):
+            self._reviewable(submission)  # approved or returned meanwhile: already handled
+            raise already_handled()
+
     def approve(self, submission: Submission) -> list[Observation]:
         """Publish every value as a new vintage (an unchanged value adds none)."""
         self._reviewable(submission)
+        before = _snapshot(submission)
+        self._decide(submission, "approved")  # first: a reviewer who lost writes nothing
         store = ObservationStore(self.session, self.principal.username)
         written = []
         indicators = {i.code: i for i in self.session.scalars(select(Indicator))}
@@ -399,10 +483,6 @@ class SubmissionStore:
             if observation is not None:
                 item.observation_id = observation.id
                 written.append(observation)
-        before = _snapshot(submission)
-        submission.status = "approved"
-        submission.reviewed_by = self.principal.username
-        submission.reviewed_at = utcnow()
         audit(
             self.session,
             self.principal.username,
@@ -419,10 +499,7 @@ class SubmissionStore:
         if not comment.strip():
             raise SubmissionError("退回须说明原因", "returning needs a comment")
         before = _snapshot(submission)
-        submission.status = "returned"
-        submission.comment = comment.strip()
-        submission.reviewed_by = self.principal.username
-        submission.reviewed_at = utcnow()
+        self._decide(submission, "returned", comment.strip())
         audit(
             self.session,
             self.principal.username,

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -317,6 +318,17 @@ class Submission(Base):
     (published as new vintages) or returned with a comment."""
 
     __tablename__ = "submissions"
+    # One open submission (draft, submitted, returned) per submitter and period (migration 0009).
+    __table_args__ = (
+        Index(
+            "uq_submissions_open",
+            "owner",
+            "period",
+            unique=True,
+            sqlite_where=text("status IN ('draft', 'submitted', 'returned')"),
+            postgresql_where=text("status IN ('draft', 'submitted', 'returned')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     period: Mapped[str] = mapped_column(ForeignKey("periods.code"))

@@ -18,6 +18,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from demonitor.core.periods import Period as PeriodCode
+from demonitor.store.db import insert_unless_present
 from demonitor.store.models import AuditEntry, Observation, Period
 
 
@@ -68,14 +69,18 @@ def audit(
 
 
 def ensure_period(session: Session, code: str) -> str:
-    """The canonical period code, adding it to ``periods`` when new."""
+    """The canonical period code, adding it to ``periods`` when new. Two writers adding the same
+    new period at once both succeed: the second waits for the first and then adds nothing."""
     period = PeriodCode.parse(code)
     canonical = str(period)
     if session.get(Period, canonical) is None:
-        session.add(
-            Period(code=canonical, frequency=period.frequency, year=period.year, index=period.index)
-        )
-        session.flush()
+        values = {
+            "code": canonical,
+            "frequency": period.frequency,
+            "year": period.year,
+            "index": period.index,
+        }
+        insert_unless_present(session, Period, values, ["code"])
     return canonical
 
 

@@ -15,11 +15,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
 
 from demonitor.core.errors import BilingualError
 from demonitor.core.proxies import TrustedProxies
+from demonitor.store import db as store_db
 from demonitor.store.db import ready_engine, session_scope
 from demonitor.web.cache import ResultCache
 from demonitor.web.guard import Ctx, Denied, PasswordChangeRequired, anyone, language
@@ -108,6 +111,17 @@ def create_app(settings: Settings) -> FastAPI:
     async def refused(request: Request, error: BilingualError) -> Response:
         """A refusal of the domain (a bad period, a submission not awaiting review …): 400."""
         return await denied(request, Denied(400, error.zh, error.en))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def busy(request: Request, error: Exception) -> Response:
+        """Another writer held the database longer than this request waited, or every database
+        connection stayed taken: 503, try again."""
+        if not store_db.database_busy(error):
+            raise error
+        answer = await denied(request, Denied(503, store_db.BUSY_ZH, store_db.BUSY_EN))
+        answer.headers["Retry-After"] = str(store_db.RETRY_AFTER_SECONDS)
+        return answer
 
     @app.exception_handler(PasswordChangeRequired)
     async def password_change(request: Request, _error: PasswordChangeRequired) -> Response:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +23,7 @@ from demonitor.services.submissions import (
     ItemInput,
     ReviewLine,
     Submission,
+    SubmissionConflict,
     SubmissionError,
     SubmissionItem,
     SubmissionStore,
@@ -66,6 +69,15 @@ def _submission(ctx: Ctx, submission_id: int) -> tuple[SubmissionStore, Submissi
         return store, store.get(submission_id)
     except SubmissionError as problem:
         raise Denied(404, problem.zh, problem.en) from problem
+
+
+@contextmanager
+def conflicts_are_409() -> Iterator[None]:
+    """Someone else changed the submission first: 409, and the transaction is rolled back."""
+    try:
+        yield
+    except SubmissionConflict as conflict:
+        raise Denied(409, conflict.zh, conflict.en) from conflict
 
 
 def _errors_by_key(
@@ -150,13 +162,15 @@ async def save_submission(ctx: Annotated[Ctx, SUBMIT], request: Request) -> Resp
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     store = SubmissionStore(ctx.db, ctx.principal)
     period = _period_of_form(form)
-    submission = store.open_for(period)
-    inputs = _inputs_from_form(form, duties(ctx.db, ctx.principal, period))
-    errors = store.save(submission, inputs)
+    with conflicts_are_409():
+        submission = store.open_for(period)
+        inputs = _inputs_from_form(form, duties(ctx.db, ctx.principal, period))
+        errors = store.save(submission, inputs)
     if errors:
         return _form_page(ctx, _after_refusal(ctx, store, period), 400, inputs, errors)
     if form.get("action") == "submit":
-        store.submit(submission)
+        with conflicts_are_409():
+            store.submit(submission)
         flash = ctx.t("已提交，等待数字经济办审核。", "Submitted for review by the office.")
     else:
         flash = ctx.t("草稿已保存。", "Draft saved.")
@@ -178,8 +192,8 @@ def upload_submission(
         raise SubmissionError("文件超过5MB", "the file is larger than 5 MB")
     if Path(name).suffix.lower() not in (".xlsx", ".csv"):
         raise SubmissionError("请上传.xlsx或.csv文件", "upload an .xlsx or .csv file")
-    submission = store.open_for(chosen)
-    with tempfile.TemporaryDirectory() as folder:
+    with conflicts_are_409(), tempfile.TemporaryDirectory() as folder:
+        submission = store.open_for(chosen)
         path = Path(folder) / name
         path.write_bytes(data)
         errors = store.upload(submission, path)
@@ -242,7 +256,8 @@ def review_page(ctx: Annotated[Ctx, REVIEW], submission_id: int) -> Response:
 @router.post("/review/{submission_id}/approve")
 def approve_page(ctx: Annotated[Ctx, REVIEW], submission_id: int) -> Response:
     store = SubmissionStore(ctx.db, ctx.principal)
-    store.approve(store.get(submission_id))
+    with conflicts_are_409():
+        store.approve(store.get(submission_id))
     return RedirectResponse(f"/review/{submission_id}", status_code=303)
 
 
@@ -252,7 +267,8 @@ def return_page(
 ) -> Response:
     store, submission = _submission(ctx, submission_id)
     try:
-        store.send_back(submission, comment)
+        with conflicts_are_409():
+            store.send_back(submission, comment)
     except SubmissionError as problem:  # shown beside the comment box, not on an error page
         return page(
             ctx,
@@ -355,7 +371,8 @@ def api_submit(ctx: Annotated[Ctx, SUBMIT], body: SubmissionIn) -> Response | Su
     """Fill (and with ``submit`` send) the caller's submission for a period; all values are
     checked first, and none is kept when one is wrong (422 with every error)."""
     store = SubmissionStore(ctx.db, ctx.principal)
-    submission = store.open_for(parse_period(body.period))
+    with conflicts_are_409():
+        submission = store.open_for(parse_period(body.period))
     inputs = [
         ItemInput(
             i.indicator_code,
@@ -366,7 +383,8 @@ def api_submit(ctx: Annotated[Ctx, SUBMIT], body: SubmissionIn) -> Response | Su
         )
         for n, i in enumerate(body.items, start=1)
     ]
-    errors = store.save(submission, inputs, "api")
+    with conflicts_are_409():
+        errors = store.save(submission, inputs, "api")
     if errors:
         ctx.db.rollback()
         return JSONResponse(
@@ -377,7 +395,8 @@ def api_submit(ctx: Annotated[Ctx, SUBMIT], body: SubmissionIn) -> Response | Su
             status_code=422,
         )
     if body.submit:
-        store.submit(submission)
+        with conflicts_are_409():
+            store.submit(submission)
     return _out(ctx, submission)
 
 
@@ -404,9 +423,11 @@ class ReturnIn(BaseModel):
     "/api/v1/review/{submission_id}/approve", response_model=SubmissionOut, tags=["submissions"]
 )
 def api_approve(ctx: Annotated[Ctx, REVIEW], submission_id: int) -> SubmissionOut:
-    """Publish every value of the submission as a new vintage."""
+    """Publish every value of the submission as a new vintage; 409 when another reviewer
+    has handled it first."""
     store, submission = _submission(ctx, submission_id)
-    store.approve(submission)
+    with conflicts_are_409():
+        store.approve(submission)
     return _out(ctx, submission)
 
 
@@ -414,6 +435,8 @@ def api_approve(ctx: Annotated[Ctx, REVIEW], submission_id: int) -> SubmissionOu
     "/api/v1/review/{submission_id}/return", response_model=SubmissionOut, tags=["submissions"]
 )
 def api_return(ctx: Annotated[Ctx, REVIEW], submission_id: int, body: ReturnIn) -> SubmissionOut:
+    """Return the submission with a comment; 409 when another reviewer has handled it first."""
     store, submission = _submission(ctx, submission_id)
-    store.send_back(submission, body.comment)
+    with conflicts_are_409():
+        store.send_back(submission, body.comment)
     return _out(ctx, submission)

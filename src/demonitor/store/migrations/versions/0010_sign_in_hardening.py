@@ -2,7 +2,7 @@
 account at an address; the account lock (users.locked_until) is gone
 
 Revision ID: 0010
-Revises: 0008 (to become 0009 when merged after it)
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
