@@ -34,6 +34,7 @@ from demonitor.reports.dashboard import (
     compute_progress,
     district_indicators,
     may_read_indicator,
+    visible_district,
     visible_overview,
     visible_progress,
 )
@@ -174,7 +175,9 @@ def district_detail(ctx: Ctx, code: str, year: int | None) -> DistrictDetail:
         return district_indicators(ctx.db, code)
 
     found: list[DistrictIndicator] = _cache(ctx).get(f"district:{code}", compute, ctx.db)
-    return DistrictDetail(year=data.year, account=row, city=data.city, indicators=found)
+    detail = DistrictDetail(year=data.year, account=row, city=data.city, indicators=found)
+    # The values leave through the one gate of indicator values, as the cards do.
+    return visible_district(detail, ctx.principal, _city(ctx))
 
 
 def _district(ctx: Ctx, data: Districts, code: str) -> DistrictRow:
