@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from openpyxl import Workbook
 from pydantic import BaseModel, RootModel
 from sqlalchemy.orm import Session
 
 from demonitor.core.periods import Period, PeriodError, vintage_moment
 from demonitor.core.permissions import Action, Kind, Level, Resource
 from demonitor.core.progress import RATE_METHODS
+from demonitor.engine.safe_tables import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_text, xlsx_bytes
 from demonitor.reports.common import city_code, latest_period, latest_year
 from demonitor.reports.dashboard import (
     AlertOut,
@@ -242,11 +240,9 @@ def _rows(detail: IndicatorDetail) -> list[list[object]]:
 @router.get("/indicators/{code}/data.csv")
 def indicator_csv(ctx: Annotated[Ctx, READ_PUBLISHED], code: str) -> Response:
     detail = indicator_for(ctx, code)
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(_rows(detail))
     return Response(
-        "\ufeff" + buffer.getvalue(),  # BOM: Excel opens UTF-8 Chinese correctly
-        media_type="text/csv; charset=utf-8",
+        csv_text(_rows(detail)),  # text that begins like a formula is neutralised
+        media_type=CSV_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{code}.csv"'},
     )
 
@@ -254,17 +250,9 @@ def indicator_csv(ctx: Annotated[Ctx, READ_PUBLISHED], code: str) -> Response:
 @router.get("/indicators/{code}/data.xlsx")
 def indicator_xlsx(ctx: Annotated[Ctx, READ_PUBLISHED], code: str) -> Response:
     detail = indicator_for(ctx, code)
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = code
-    for row in _rows(detail):
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     return Response(
-        buffer.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        xlsx_bytes(code, _rows(detail)),  # strings as string cells, never formulas
+        media_type=XLSX_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{code}.xlsx"'},
     )
 
