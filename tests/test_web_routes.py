@@ -557,3 +557,35 @@ def test_the_share_of_gdp_is_shown_only_to_those_who_may_read_its_indicator(
     # The public's overview of the real database still shows the (公开) share.
     public, _ = clients["public"]
     assert public.get("/api/v1/overview").json()["share"] == full.share
+
+
+def test_a_year_no_accounts_can_have_is_refused_with_400_not_500(
+    clients: dict[str, tuple[TestClient, str]],
+) -> None:
+    """Found by the fuzzer (tests/test_api_fuzz.py): /districts?year=22050 ended in a 500."""
+    client, _ = clients["office"]
+    for path in ("/api/v1/districts", "/api/v1/districts/321204", "/districts"):
+        for year in ("22050", "-1"):
+            answer = client.get(f"{path}?year={year}")
+            assert answer.status_code == 400, (path, year, answer.status_code)
+            assert "应写作" in answer.text
+
+
+def test_a_malformed_body_is_answered_as_the_schema_documents(
+    clients: dict[str, tuple[TestClient, str]],
+) -> None:
+    """Found by the fuzzer: the 422 of a body that is not JSON had neither ``msg`` nor
+    ``type`` (FastAPI's documented HTTPValidationError), and /api/v1/submissions documented its
+    422 as its own list of value errors only."""
+    client, token = clients["district"]
+    answer = client.post(
+        "/api/v1/submissions",
+        content=b"\x00",
+        headers={"Content-Type": "application/json", "X-CSRF-Token": token},
+    )
+    assert answer.status_code == 422
+    (problem,) = answer.json()["detail"]
+    assert {"loc", "msg", "type", "zh", "en"} <= problem.keys()
+    documented = client.get("/openapi.json").json()["paths"]["/api/v1/submissions"]["post"]
+    schema = documented["responses"]["422"]["content"]["application/json"]["schema"]
+    assert {"$ref": "#/components/schemas/InvalidRequestOut"} in schema["anyOf"]

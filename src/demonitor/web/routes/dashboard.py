@@ -90,7 +90,18 @@ def as_json(ctx: Ctx, key: str, model: Callable[[], BaseModel]) -> Response:
     return Response(body, media_type="application/json")
 
 
+def _period(text: str) -> Period:
+    """A period of the query string; a malformed one is refused with 400, in both languages."""
+    try:
+        return Period.parse(text)
+    except PeriodError as error:
+        zh, _, en = str(error).partition(" / ")
+        raise Denied(400, zh, en or zh) from error
+
+
 def districts_for(ctx: Ctx, year: int | None) -> Districts:
+    if year:
+        _period(str(year))  # a year the accounts can be computed for (not 22050, not -1)
     year = year or _cache(ctx).get("latest_year", lambda: latest_year(ctx.db), ctx.db)
 
     def compute() -> Districts:
@@ -310,8 +321,8 @@ def api_progress(
 ) -> Response:
     """Every indicator the reader may see as of a data period (default: the latest) and as known
     on a vintage date (default: the latest vintages) — the figures of ``demonitor progress``."""
+    period = _period(as_of) if as_of else None
     try:
-        period = Period.parse(as_of) if as_of else None
         known_at = vintage_moment(vintage_date) if vintage_date else None
     except PeriodError as error:
         zh, _, en = str(error).partition(" / ")
