@@ -589,3 +589,24 @@ def test_a_malformed_body_is_answered_as_the_schema_documents(
     documented = client.get("/openapi.json").json()["paths"]["/api/v1/submissions"]["post"]
     schema = documented["responses"]["422"]["content"]["application/json"]["schema"]
     assert {"$ref": "#/components/schemas/InvalidRequestOut"} in schema["anyOf"]
+
+
+@pytest.mark.parametrize("role", ["district", "department"])
+def test_a_reporter_below_secret_owes_the_secret_indicator_but_reads_no_published_value(
+    clients: dict[str, tuple[TestClient, str]], role: str
+) -> None:
+    """Who reports DE04 (海陵区 for itself, the department for the city) still owes it, but
+    its published value is 涉密: not shown on the duties (API) or the submission page."""
+    client, _ = clients[role]
+    duties = client.get("/api/v1/duties?period=2024").json()
+    owed = [d for d in duties if d["indicator_code"] == SECRET_CODE]
+    assert owed, f"{role} owes {SECRET_CODE}"
+    assert [(d["published"], d["published_vintage"]) for d in owed] == [(None, None)] * len(owed)
+    shown = [d for d in duties if d["indicator_code"] == "DE05"]  # 内部: shown as before
+    assert shown and all(d["published"] is not None for d in shown)
+    page = client.get("/submissions?period=2024").text
+    region = owed[0]["region_code"]
+    row = re.search(rf'<tr[^>]*id="row-{SECRET_CODE}-{region}">(.*?)</tr>', page, re.S)
+    assert row is not None
+    published = re.findall(r'<td class="num">([^<]*)</td>', row.group(1))
+    assert published == ["—"], published
