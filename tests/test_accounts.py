@@ -84,7 +84,10 @@ def test_estimates_and_increments() -> None:
 def test_the_deflator_is_named_in_words_not_series_codes() -> None:
     from demonitor.core.accounts import deflator_names
 
-    assert deflator_names("GDP implicit deflator") == ("GDP隐含平减指数", "the implicit GDP deflator")
+    assert deflator_names("GDP implicit deflator") == (
+        "GDP隐含平减指数",
+        "the implicit GDP deflator",
+    )
     zh, en = deflator_names("DE_core_deflator_01 (01); DE_core_deflator (02, 03)")
     assert zh == "核心产业01大类价格指数 (01); 核心产业价格指数 (02, 03)"
     assert "the price index of core category 01 (01)" in en
