@@ -3,10 +3,14 @@
 The table ``EXPECTED`` below is the specification, written by hand. A route of the app that is
 missing from it, or that declares no permission, fails the test: adding a route means deciding,
 here, who may use it.
+
+The test database has one 涉密 indicator: DE04, collected by the districts (``SECRET_CODE``).
+Only admin, office and leader may read it; no other role may see its values on any route.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +25,7 @@ from demonitor.core.permissions import Role
 from demonitor.demo.accounts import DEMO_ACCOUNTS, add_demo_accounts
 from demonitor.demo.database import build_demo
 from demonitor.services.submissions import ItemInput, SubmissionStore
+from demonitor.services.targets import set_level
 from demonitor.services.users import add_user, find_user, principal_of
 from demonitor.store.db import make_engine, session_scope, upgrade
 from demonitor.store.models import Classification
@@ -48,6 +53,9 @@ SUBMITTERS = {"admin", "office", "statistics", "department", "district"}
 REVIEWERS = {"admin", "office"}
 MICRODATA = {"admin", "statistics"}
 ADMIN = {"admin"}
+# 涉密 reaches admin, office and leader only (core.permissions.SECRET_READERS).
+SECRET = {"admin", "office", "leader"}
+SECRET_CODE = "DE04"  # a district-collected indicator, set to 涉密 in the test's database
 
 
 @dataclass(frozen=True)
@@ -79,14 +87,17 @@ EXPECTED: dict[tuple[str, str], list[Case]] = {
     ("GET", "/indicators/{code}"): [
         Case(EVERYONE, (("code", "DE01"),)),
         Case(SIGNED_IN, (("code", "DE05"),), note="内部 level: not for the public"),
+        Case(SECRET, (("code", SECRET_CODE),), note="涉密 level: admin, office and leader"),
     ],
     ("GET", "/indicators/{code}/data.csv"): [
         Case(EVERYONE, (("code", "DE01"),)),
         Case(SIGNED_IN, (("code", "DE05"),)),
+        Case(SECRET, (("code", SECRET_CODE),)),
     ],
     ("GET", "/indicators/{code}/data.xlsx"): [
         Case(EVERYONE, (("code", "DE01"),)),
         Case(SIGNED_IN, (("code", "DE05"),)),
+        Case(SECRET, (("code", SECRET_CODE),)),
     ],
     ("GET", "/api/v1/overview"): [Case(EVERYONE)],
     ("GET", "/api/v1/indicators"): [Case(EVERYONE)],
@@ -94,6 +105,7 @@ EXPECTED: dict[tuple[str, str], list[Case]] = {
     ("GET", "/api/v1/indicators/{code}"): [
         Case(EVERYONE, (("code", "DE01"),)),
         Case(SIGNED_IN, (("code", "DE05"),)),
+        Case(SECRET, (("code", SECRET_CODE),)),
     ],
     ("GET", "/districts"): [Case(SIGNED_IN)],
     ("GET", "/districts/{code}"): [Case(SIGNED_IN, (("code", "321204"),))],
@@ -177,6 +189,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Platform:
     upgrade(engine)
     with session_scope(engine) as session:
         build_demo(session, rows=300, seed=7)
+        set_level(session, SECRET_CODE, "涉密", "test: a classified indicator", "test", None)
         add_demo_accounts(session)
         add_user(session, "test", "victim", Role.LEADER, password="Another-pass-2025")
         jiangyan = find_user(session, "jiangyan")
@@ -425,3 +438,175 @@ def test_a_shared_page_carries_each_readers_own_name_and_form_token(platform: Pl
     assert "姜堰区（district）" in second and jiangyan_token in second
     assert hailing_token not in second and "海陵区（district）" not in second
     assert "DMCSRFMARK" not in second and "DMNAMEMARK" not in second
+
+
+# Every route that shows indicator values (pages and their JSON), with the paths that reach
+# the 涉密 indicator directly or through a district that reports it.
+SHOWS_VALUES = (
+    "/",
+    "/indicators",
+    f"/indicators/{SECRET_CODE}",
+    f"/indicators/{SECRET_CODE}/data.csv",
+    f"/indicators/{SECRET_CODE}/data.xlsx",
+    "/indicators/DE05",
+    "/alerts",
+    "/districts",
+    "/districts/321202",  # 海陵区: the district user's own region
+    "/districts/321204",
+    "/api/v1/overview",
+    "/api/v1/indicators",
+    f"/api/v1/indicators/{SECRET_CODE}",
+    "/api/v1/progress",
+    "/api/v1/progress?as_of=2024",
+    "/api/v1/progress?as_of=2024Q2&method=statcan",
+    "/api/v1/alerts",
+    "/api/v1/districts",
+    "/api/v1/districts/321202",
+    "/api/v1/districts/321204",
+)
+SECRET_NAME = "重点企业关键工序数控化率"  # DE04's name: shown wherever its values are
+
+
+def _mentions_secret(value: Any) -> bool:
+    """The JSON names the 涉密 indicator somewhere: a card, an alert, a pillar's list, a row."""
+    if isinstance(value, dict):
+        return any(_mentions_secret(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_mentions_secret(v) for v in value)
+    return isinstance(value, str) and (value == SECRET_CODE or SECRET_NAME in value)
+
+
+def _shows_secret(response: Any) -> bool:
+    kind = response.headers.get("content-type", "")
+    if kind.startswith("application/json"):
+        return _mentions_secret(response.json())
+    if "spreadsheetml" in kind:
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(response.content))
+        return any(_mentions_secret(list(row)) for sheet in book.worksheets for row in sheet.values)
+    return SECRET_CODE in response.text or SECRET_NAME in response.text
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_below_secret_sees_a_secret_indicator_on_any_route(
+    clients: dict[str, tuple[TestClient, str]], role: str
+) -> None:
+    client, _ = clients[role]
+    leaks, seen = [], []
+    for path in SHOWS_VALUES:
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code < 500, f"{path}: {response.status_code}"
+        if response.status_code != 200:
+            continue  # refused (checked by the table above) or sent to sign in
+        if _shows_secret(response):
+            (seen if role in SECRET else leaks).append(path)
+    assert leaks == [], f"{role} sees the 涉密 indicator {SECRET_CODE} on {leaks}"
+    if role in SECRET:  # not vacuous: those who may read it do see it, and its district values
+        expected = {
+            f"/indicators/{SECRET_CODE}",
+            f"/api/v1/indicators/{SECRET_CODE}",
+            "/api/v1/indicators",
+            "/districts/321204",
+            "/api/v1/districts/321204",
+        }
+        assert expected <= set(seen), f"{role} should see {SECRET_CODE} on {expected - set(seen)}"
+
+
+def test_a_district_sees_the_values_of_the_indicators_it_may_read(
+    clients: dict[str, tuple[TestClient, str]],
+) -> None:
+    client, _ = clients["district"]
+    detail = client.get("/api/v1/districts/321202").json()
+    codes = [i["code"] for i in detail["indicators"]]
+    assert "DE05" in codes and SECRET_CODE not in codes
+    office, _ = clients["office"]
+    assert SECRET_CODE in [
+        i["code"] for i in office.get("/api/v1/districts/321202").json()["indicators"]
+    ]
+
+
+def test_the_share_of_gdp_is_shown_only_to_those_who_may_read_its_indicator(
+    clients: dict[str, tuple[TestClient, str]],
+) -> None:
+    """The overview's gauge, trend and categories are the values of DE01 (source accounts):
+    were DE01 涉密, a district or the public must not read them off the overview."""
+    from demonitor.core.permissions import Principal
+    from demonitor.reports.dashboard import Overview, visible_overview
+
+    admin, _ = clients["admin"]
+    full = Overview.model_validate(admin.get("/api/v1/overview").json())
+    assert full.share_code == "DE01" and full.share is not None and full.categories
+    secret = full.model_copy(
+        update={
+            "cards": [
+                c.model_copy(update={"level": "涉密"}) if c.code == "DE01" else c
+                for c in full.cards
+            ]
+        }
+    )
+    district = Principal(Role.DISTRICT, "hailing", region="321202")
+    shown = visible_overview(secret, district, "321200")
+    assert "DE01" not in [c.code for c in shown.cards] and shown.share_code is None
+    assert (shown.share, shown.share_target, shown.share_ytd, shown.core_value_added) == (
+        (None,) * 4
+    )
+    assert shown.share_series == [] and shown.categories == []
+    leader = visible_overview(secret, Principal(Role.LEADER, "leader"), "321200")
+    assert leader.share == full.share and leader.categories == full.categories
+    # The public's overview of the real database still shows the (公开) share.
+    public, _ = clients["public"]
+    assert public.get("/api/v1/overview").json()["share"] == full.share
+
+
+def test_a_year_no_accounts_can_have_is_refused_with_400_not_500(
+    clients: dict[str, tuple[TestClient, str]],
+) -> None:
+    """Found by the fuzzer (tests/test_api_fuzz.py): /districts?year=22050 ended in a 500."""
+    client, _ = clients["office"]
+    for path in ("/api/v1/districts", "/api/v1/districts/321204", "/districts"):
+        for year in ("22050", "-1"):
+            answer = client.get(f"{path}?year={year}")
+            assert answer.status_code == 400, (path, year, answer.status_code)
+            assert "应写作" in answer.text
+
+
+def test_a_malformed_body_is_answered_as_the_schema_documents(
+    clients: dict[str, tuple[TestClient, str]],
+) -> None:
+    """Found by the fuzzer: the 422 of a body that is not JSON had neither ``msg`` nor
+    ``type`` (FastAPI's documented HTTPValidationError), and /api/v1/submissions documented its
+    422 as its own list of value errors only."""
+    client, token = clients["district"]
+    answer = client.post(
+        "/api/v1/submissions",
+        content=b"\x00",
+        headers={"Content-Type": "application/json", "X-CSRF-Token": token},
+    )
+    assert answer.status_code == 422
+    (problem,) = answer.json()["detail"]
+    assert {"loc", "msg", "type", "zh", "en"} <= problem.keys()
+    documented = client.get("/openapi.json").json()["paths"]["/api/v1/submissions"]["post"]
+    schema = documented["responses"]["422"]["content"]["application/json"]["schema"]
+    assert {"$ref": "#/components/schemas/InvalidRequestOut"} in schema["anyOf"]
+
+
+@pytest.mark.parametrize("role", ["district", "department"])
+def test_a_reporter_below_secret_owes_the_secret_indicator_but_reads_no_published_value(
+    clients: dict[str, tuple[TestClient, str]], role: str
+) -> None:
+    """Who reports DE04 (海陵区 for itself, the department for the city) still owes it, but
+    its published value is 涉密: not shown on the duties (API) or the submission page."""
+    client, _ = clients[role]
+    duties = client.get("/api/v1/duties?period=2024").json()
+    owed = [d for d in duties if d["indicator_code"] == SECRET_CODE]
+    assert owed, f"{role} owes {SECRET_CODE}"
+    assert [(d["published"], d["published_vintage"]) for d in owed] == [(None, None)] * len(owed)
+    shown = [d for d in duties if d["indicator_code"] == "DE05"]  # 内部: shown as before
+    assert shown and all(d["published"] is not None for d in shown)
+    page = client.get("/submissions?period=2024").text
+    region = owed[0]["region_code"]
+    row = re.search(rf'<tr[^>]*id="row-{SECRET_CODE}-{region}">(.*?)</tr>', page, re.S)
+    assert row is not None
+    published = re.findall(r'<td class="num">([^<]*)</td>', row.group(1))
+    assert published == ["—"], published

@@ -87,15 +87,17 @@ def database(url: str | None) -> Engine:
 
 
 def emit(output_format: str, rows: Sequence[Mapping[str, object]], document: object) -> None:
-    """Machine-readable output: CSV of the rows, or the document as JSON."""
-    import csv
+    """Machine-readable output: CSV of the rows (text that begins like a formula neutralised),
+    or the document as JSON."""
     import json
     import sys
+
+    from demonitor.engine.safe_tables import dict_writer
 
     if output_format == "json":
         print(json.dumps(document, ensure_ascii=False, indent=2))
     elif rows:
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
+        writer = dict_writer(sys.stdout, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
 

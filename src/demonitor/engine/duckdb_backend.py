@@ -1,7 +1,9 @@
 """Run the classification plan on DuckDB, embedded: register file in, classified file out.
 
 The output is written to a temporary file beside the target and renamed when complete, so a
-failed run never leaves a half-written result.
+failed run never leaves a half-written result. CSV and XLSX output go through
+``engine.safe_tables`` (a name or a business scope never becomes a formula); Parquet keeps the
+text as it is (typed data, not a spreadsheet).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pyarrow as pa
 
 from demonitor.core.classify import OUTPUT_COLUMNS, ClassificationRules, Override
 from demonitor.engine.plan import ClassificationPlan, build_plan
+from demonitor.engine.safe_tables import append_row, sql_neutralised
 from demonitor.engine.sources import RegisterError, open_register
 
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header
@@ -141,7 +144,8 @@ def classify_file(
                 "FORMAT parquet, COMPRESSION zstd" if suffix == ".parquet" else "FORMAT csv, HEADER"
             )
             path_literal = "'" + str(partial).replace("'", "''") + "'"
-            _run_with_progress(con, f"COPY ({plan.sql}) TO {path_literal} ({options})", progress)
+            query = plan.sql if suffix == ".parquet" else _neutralised_csv_query(con, plan.sql)
+            _run_with_progress(con, f"COPY ({query}) TO {path_literal} ({options})", progress)
             reader = "read_parquet" if suffix == ".parquet" else "read_csv"
             extra = "" if suffix == ".parquet" else ", all_varchar = true"
             counts = con.execute(
@@ -171,6 +175,17 @@ def classify_file(
     return summary
 
 
+def _neutralised_csv_query(con: duckdb.DuckDBPyConnection, sql: str) -> str:
+    """``sql`` with every text column through the CSV-injection rule (``sql_neutralised``)."""
+    relation = con.sql(sql)
+    columns = []
+    for name, kind in zip(relation.columns, relation.types, strict=True):
+        quoted = '"' + name.replace('"', '""') + '"'
+        is_text = str(kind) == "VARCHAR"
+        columns.append(f"{sql_neutralised(quoted)} AS {quoted}" if is_text else quoted)
+    return f"SELECT {', '.join(columns)} FROM ({sql})"
+
+
 def classify_to_table(
     source: Path, rules: ClassificationRules, overrides: Mapping[str, Override] | None = None
 ) -> pa.Table:
@@ -194,7 +209,7 @@ def _write_xlsx(
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("classified")
-    sheet.append(list(OUTPUT_COLUMNS))
+    append_row(sheet, OUTPUT_COLUMNS)
     reader = con.sql(sql).to_arrow_reader(50_000)
     written = 0
     for batch in reader:
@@ -206,7 +221,7 @@ def _write_xlsx(
             )
         columns = batch.to_pydict()
         for values in zip(*(columns[c] for c in OUTPUT_COLUMNS), strict=True):
-            sheet.append(list(values))
+            append_row(sheet, values)
         for status, category, region in zip(
             columns["status"], columns["de_category"], columns["region_code"], strict=True
         ):

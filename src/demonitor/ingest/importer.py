@@ -18,6 +18,7 @@ from demonitor.core.accounts import core_price_series
 from demonitor.core.periods import Period, PeriodError
 from demonitor.core.values import CellError, ErrorSink, indicator_value_problem
 from demonitor.core.values import to_number as _number
+from demonitor.engine.safe_tables import write_csv  # the errors file: text neutralised
 from demonitor.engine.sources import EXPLANATION_MARK  # the templates' second row; skipped
 from demonitor.engine.sources import cell_text as _cell_text
 from demonitor.ingest.specs import (
@@ -423,13 +424,9 @@ class Importer:
 
 def write_errors(path: Path, errors: list[CellError]) -> Path:
     """``FILE.errors.csv`` beside the file, readable in Excel (UTF-8 with BOM)."""
-    target = path.with_name(path.name + ".errors.csv")
-    with target.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["file", "row", "column", "原因", "reason"])
-        for e in errors:
-            writer.writerow([e.file, e.row, e.column, e.reason_zh, e.reason_en])
-    return target
+    header = ("file", "row", "column", "原因", "reason")
+    rows = [(e.file, e.row, e.column, e.reason_zh, e.reason_en) for e in errors]
+    return write_csv(path.with_name(path.name + ".errors.csv"), [header, *rows])
 
 
 def import_file(session: Session, kind: str, path: Path, actor: str) -> ImportResult:

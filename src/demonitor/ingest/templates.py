@@ -1,5 +1,8 @@
 """Excel data-collection templates: Chinese headers, an explanation row, dropdown lists of codes
-and number formats. What a template asks for is ``demonitor.ingest.specs``."""
+and number formats. What a template asks for is ``demonitor.ingest.specs``.
+
+Every cell is written through ``engine.safe_tables.set_cell``: names from the database (regions,
+indicators) are text, never formulas."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from demonitor.engine.safe_tables import set_cell
 from demonitor.engine.sources import EXPLANATION_MARK
 from demonitor.ingest.specs import CORE_CATEGORY_VALUES, SPECS, template_header
 from demonitor.store.models import Indicator, Region
@@ -52,18 +56,18 @@ def write_template(kind: str, path: Path, session: Session) -> Path:
         r.code: r.name_zh for r in session.scalars(select(Region))
     }  # shown beside the codes for people who do not know them by heart
     for row, code in enumerate(choices["regions"], start=2):
-        lists.cell(row=row, column=len(choices) + 1, value=names[code])
+        set_cell(lists, row, len(choices) + 1, names[code])
     lists.sheet_state = "hidden"
     header_fill = PatternFill("solid", fgColor="DDEBF7")
     for index, column in enumerate(spec.columns, start=1):
         letter = get_column_letter(index)
-        cell = sheet.cell(row=1, column=index, value=template_header(column))
+        cell = set_cell(sheet, 1, index, template_header(column))
         cell.font = Font(bold=True)
         cell.fill = header_fill
         note = column.explanation_zh + ("（必填）" if column.required else "（选填）")
         if index == 1:
             note = f"{EXPLANATION_MARK}{note}"
-        explanation = sheet.cell(row=2, column=index, value=note)
+        explanation = set_cell(sheet, 2, index, note)
         explanation.font = Font(italic=True, color="808080")
         explanation.alignment = Alignment(wrap_text=True)
         sheet.column_dimensions[letter].width = 22

@@ -3,8 +3,12 @@ the alerts — as typed read models (Pydantic, so that the API documents them): 
 exactly what its API returns, and bulletins and exports read the same models.
 
 Figures come from the accounts and progress reports; nothing here computes a statistic of its
-own. The web caches these until the data change and then filters them for the reader
-(``visible_overview``): a card whose indicator the reader may not see is left out, never blanked.
+own. The web caches these until the data change and then filters them for the reader: every
+value of an indicator leaves through ``may_read_indicator``, the one gate (``visible_cards``,
+``visible_overview``, ``visible_progress``, ``visible_district``; the indicator page, its CSV and
+XLSX and the alerts read the filtered overview). A card or a row whose indicator the reader may
+not see is left out, never blanked; the overview's share of GDP (the values of the indicator
+whose source is the accounts) is blanked when that indicator's card is left out.
 """
 
 from __future__ import annotations
@@ -138,6 +142,9 @@ class Overview(BaseModel):
     share_ytd: float | None = None
     share_ytd_year_before: float | None = None  # the same months a year earlier
     share_target: float | None
+    # The indicator whose values the share, its series, the core value added and the
+    # categories are (source ``accounts``, DE01): shown only to those who may read it.
+    share_code: str | None = None
     share_series: list[SeriesPoint]
     core_value_added: float | None  # 万元
     categories: list[Category]
@@ -183,6 +190,7 @@ class DistrictIndicator(BaseModel):
     name_zh: str
     name_en: str
     unit: str
+    level: str  # 公开 | 内部 | 涉密: who may read these values (``may_read_indicator``)
     period: str | None
     value: float | None
     city_value: float | None  # the city's value of the same period, for comparison
@@ -371,11 +379,13 @@ def compute_overview(session: Session, edition: str, demo: bool) -> Overview:
             for code in CORE_CATEGORIES
         ]
     ytd = _year_to_date_share(session, edition, as_of, city)
-    share_target = session.scalars(
-        select(Target.target)
+    share_indicator = session.execute(
+        select(Target.indicator_code, Target.target)
         .join(Indicator, Indicator.code == Target.indicator_code)
         .where(Indicator.source == FROM_ACCOUNTS, Target.region_code == city)
+        .order_by(Target.indicator_code)
     ).first()
+    share_code, share_target = share_indicator if share_indicator else (None, None)
     return Overview(
         as_of=str(as_of),
         demo=demo,
@@ -387,6 +397,7 @@ def compute_overview(session: Session, edition: str, demo: bool) -> Overview:
         share_ytd=ytd[1] if ytd else None,
         share_ytd_year_before=ytd[2] if ytd else None,
         share_target=share_target,
+        share_code=share_code,
         share_series=share_series,
         core_value_added=latest_account.core_value_added if latest_account else None,
         categories=categories,
@@ -435,12 +446,24 @@ def summarise_pillars(cards: list[Card]) -> list[PillarSummary]:
 
 
 def may_read_indicator(principal: Principal, indicator_level: str, region: str) -> bool:
-    resource = Resource(Kind.AGGREGATE, Level(indicator_level), region=region, published=True)
+    """The one gate of an indicator's values: may this reader see the published values of an
+    indicator of this level (公开, 内部, 涉密) for this region? Every read model that carries
+    indicator values is filtered through it before it leaves (``visible_*`` below)."""
+    try:
+        level = Level(indicator_level)
+    except ValueError:  # an unknown level in the catalogue: the strictest
+        level = Level.SECRET
+    resource = Resource(Kind.AGGREGATE, level, region=region, published=True)
     return bool(decide(principal, Action.READ, resource))
 
 
+def visible_cards(cards: list[Card], principal: Principal, city: str) -> list[Card]:
+    """The cards (the city's values of each indicator) this reader may see."""
+    return [c for c in cards if may_read_indicator(principal, c.level, city)]
+
+
 def visible_progress(progress: ProgressOut, principal: Principal, city: str) -> ProgressOut:
-    cards = [c for c in progress.cards if may_read_indicator(principal, c.level, city)]
+    cards = visible_cards(progress.cards, principal, city)
     visible = {c.code for c in cards}
     return progress.model_copy(
         update={"cards": cards, "alerts": [a for a in progress.alerts if a.code in visible]}
@@ -448,17 +471,45 @@ def visible_progress(progress: ProgressOut, principal: Principal, city: str) -> 
 
 
 def visible_overview(overview: Overview, principal: Principal, city: str) -> Overview:
-    cards = [c for c in overview.cards if may_read_indicator(principal, c.level, city)]
+    cards = visible_cards(overview.cards, principal, city)
     visible = {c.code for c in cards}
     found = [a for a in overview.alert_list if a.code in visible]
-    return overview.model_copy(
-        update={
-            "cards": cards,
-            "pillars": summarise_pillars(cards),
-            "alerts": len(found),
-            "alert_list": found,
+    update: dict[str, object] = {
+        "cards": cards,
+        "pillars": summarise_pillars(cards),
+        "alerts": len(found),
+        "alert_list": found,
+    }
+    if overview.share_code is not None and overview.share_code not in visible:
+        # The gauge, its trend and the categories are that indicator's values.
+        update |= {
+            "share_code": None,  # that it exists is not told either
+            "share": None,
+            "share_ytd_period": None,
+            "share_ytd_label_zh": None,
+            "share_ytd_label_en": None,
+            "share_ytd": None,
+            "share_ytd_year_before": None,
+            "share_target": None,
+            "share_series": [],
+            "core_value_added": None,
+            "categories": [],
         }
-    )
+    return overview.model_copy(update=update)
+
+
+def visible_district(detail: DistrictDetail, principal: Principal, city: str) -> DistrictDetail:
+    """The district's own indicators this reader may see (the district's value, through the
+    gate for that district; the city's value beside it, through the gate for the city)."""
+    region = detail.account.code
+    shown = []
+    for row in detail.indicators:
+        if not may_read_indicator(principal, row.level, region):
+            continue
+        if row.city_value is not None and not may_read_indicator(principal, row.level, city):
+            row = row.model_copy(update={"city_value": None})
+        shown.append(row)
+    return detail.model_copy(update={"indicators": shown})
 
 
 def _district_row(account: RegionAccount, region: RegionInfo) -> DistrictRow:
@@ -584,6 +635,7 @@ def district_indicators(session: Session, region: str) -> list[DistrictIndicator
                 name_zh=indicator.name_zh,
                 name_en=indicator.name_en,
                 unit=indicator.unit,
+                level=indicator.level,
                 period=latest.period if latest else None,
                 value=latest.value if latest else None,
                 city_value=city_value,

@@ -106,10 +106,14 @@ def duties(session: Session, principal: Principal, period: Period) -> list[Duty]
         pairs = [
             (c, principal.region) for c, i in indicators.items() if i.collected_by == "district"
         ]
+    from demonitor.reports.dashboard import may_read_indicator  # the gate of values
+
     store = ObservationStore(session, principal.username)
     owed = []
     for code, region in pairs:
         latest = store.latest(SeriesKey(code, region, str(period)))
+        if not may_read_indicator(principal, indicators[code].level, region):
+            latest = None  # owed all the same; its published value is above the reader's level
         owed.append(
             Duty(
                 indicator=indicators[code],

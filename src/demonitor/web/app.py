@@ -132,8 +132,16 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
+        # loc, msg and type as the OpenAPI document promises (HTTPValidationError), and why in
+        # both languages.
         problems = [
-            {"loc": list(e.get("loc", ())), "zh": "参数无效", "en": str(e.get("msg", ""))}
+            {
+                "loc": list(e.get("loc", ())),
+                "msg": str(e.get("msg", "")),
+                "type": str(e.get("type", "")),
+                "zh": "参数无效",
+                "en": str(e.get("msg", "")),
+            }
             for e in error.errors()
         ]
         if _wants_json(request):

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from openpyxl import Workbook
 from pydantic import BaseModel, RootModel
 from sqlalchemy.orm import Session
 
 from demonitor.core.periods import Period, PeriodError, vintage_moment
 from demonitor.core.permissions import Action, Kind, Level, Resource
 from demonitor.core.progress import RATE_METHODS
+from demonitor.engine.safe_tables import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_text, xlsx_bytes
 from demonitor.reports.common import city_code, latest_period, latest_year
 from demonitor.reports.dashboard import (
     AlertOut,
@@ -34,6 +32,7 @@ from demonitor.reports.dashboard import (
     compute_progress,
     district_indicators,
     may_read_indicator,
+    visible_district,
     visible_overview,
     visible_progress,
 )
@@ -91,7 +90,18 @@ def as_json(ctx: Ctx, key: str, model: Callable[[], BaseModel]) -> Response:
     return Response(body, media_type="application/json")
 
 
+def _period(text: str) -> Period:
+    """A period of the query string; a malformed one is refused with 400, in both languages."""
+    try:
+        return Period.parse(text)
+    except PeriodError as error:
+        zh, _, en = str(error).partition(" / ")
+        raise Denied(400, zh, en or zh) from error
+
+
 def districts_for(ctx: Ctx, year: int | None) -> Districts:
+    if year:
+        _period(str(year))  # a year the accounts can be computed for (not 22050, not -1)
     year = year or _cache(ctx).get("latest_year", lambda: latest_year(ctx.db), ctx.db)
 
     def compute() -> Districts:
@@ -174,7 +184,9 @@ def district_detail(ctx: Ctx, code: str, year: int | None) -> DistrictDetail:
         return district_indicators(ctx.db, code)
 
     found: list[DistrictIndicator] = _cache(ctx).get(f"district:{code}", compute, ctx.db)
-    return DistrictDetail(year=data.year, account=row, city=data.city, indicators=found)
+    detail = DistrictDetail(year=data.year, account=row, city=data.city, indicators=found)
+    # The values leave through the one gate of indicator values, as the cards do.
+    return visible_district(detail, ctx.principal, _city(ctx))
 
 
 def _district(ctx: Ctx, data: Districts, code: str) -> DistrictRow:
@@ -239,11 +251,9 @@ def _rows(detail: IndicatorDetail) -> list[list[object]]:
 @router.get("/indicators/{code}/data.csv")
 def indicator_csv(ctx: Annotated[Ctx, READ_PUBLISHED], code: str) -> Response:
     detail = indicator_for(ctx, code)
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(_rows(detail))
     return Response(
-        "\ufeff" + buffer.getvalue(),  # BOM: Excel opens UTF-8 Chinese correctly
-        media_type="text/csv; charset=utf-8",
+        csv_text(_rows(detail)),  # text that begins like a formula is neutralised
+        media_type=CSV_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{code}.csv"'},
     )
 
@@ -251,17 +261,9 @@ def indicator_csv(ctx: Annotated[Ctx, READ_PUBLISHED], code: str) -> Response:
 @router.get("/indicators/{code}/data.xlsx")
 def indicator_xlsx(ctx: Annotated[Ctx, READ_PUBLISHED], code: str) -> Response:
     detail = indicator_for(ctx, code)
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = code
-    for row in _rows(detail):
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     return Response(
-        buffer.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        xlsx_bytes(code, _rows(detail)),  # strings as string cells, never formulas
+        media_type=XLSX_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{code}.xlsx"'},
     )
 
@@ -319,8 +321,8 @@ def api_progress(
 ) -> Response:
     """Every indicator the reader may see as of a data period (default: the latest) and as known
     on a vintage date (default: the latest vintages) — the figures of ``demonitor progress``."""
+    period = _period(as_of) if as_of else None
     try:
-        period = Period.parse(as_of) if as_of else None
         known_at = vintage_moment(vintage_date) if vintage_date else None
     except PeriodError as error:
         zh, _, en = str(error).partition(" / ")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated
 
 from fastapi import APIRouter, Form
@@ -11,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
 from demonitor.core.permissions import Action, Kind, Level
+from demonitor.engine.safe_tables import CSV_MEDIA_TYPE, csv_text
 from demonitor.reference.digital_economy import load_edition
 from demonitor.services.identification import (
     QUEUES,
@@ -98,13 +97,10 @@ def identification_decide(
 @router.get("/identification/overrides.csv")
 def identification_overrides(ctx: Annotated[Ctx, READ_UNITS]) -> Response:
     """The standing decisions as the overrides file of ``demonitor classify --overrides``."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["统一社会信用代码", "数字经济分类代码", "理由"])
-    writer.writerows(overrides_rows(ctx.db, _edition(ctx)))
+    header = ("统一社会信用代码", "数字经济分类代码", "理由")
     return Response(
-        "\ufeff" + buffer.getvalue(),
-        media_type="text/csv; charset=utf-8",
+        csv_text([header, *overrides_rows(ctx.db, _edition(ctx))]),  # reasons neutralised
+        media_type=CSV_MEDIA_TYPE,
         headers={"Content-Disposition": 'attachment; filename="overrides.csv"'},
     )
 

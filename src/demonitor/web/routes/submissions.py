@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -325,6 +325,12 @@ class ErrorOut(BaseModel):
     en: str
 
 
+class InvalidRequestOut(BaseModel):
+    """A request the schema refuses (malformed JSON, a missing field): web.app answers it."""
+
+    detail: list[dict[str, Any]]
+
+
 def _out(ctx: Ctx, submission: Submission) -> SubmissionOut:
     return SubmissionOut(
         id=submission.id,
@@ -364,7 +370,7 @@ def api_submissions(ctx: Annotated[Ctx, SUBMIT]) -> list[SubmissionOut]:
 @router.post(
     "/api/v1/submissions",
     response_model=SubmissionOut,
-    responses={422: {"model": list[ErrorOut]}},
+    responses={422: {"model": list[ErrorOut] | InvalidRequestOut}},
     tags=["submissions"],
 )
 def api_submit(ctx: Annotated[Ctx, SUBMIT], body: SubmissionIn) -> Response | SubmissionOut:
