@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from demonitor.services import users
 from demonitor.services.users import UserError
 from demonitor.web.guard import Ctx, anyone, client_address, signed_in
+from demonitor.web.params import RowId
 from demonitor.web.render import page
 from demonitor.web.routes.admin import UserOut, user_out
 
@@ -123,7 +124,7 @@ def create_token_page(ctx: Annotated[Ctx, signed_in()], name: Annotated[str, For
 
 
 @router.post("/tokens/{token_id}/revoke")
-def revoke_token_page(ctx: Annotated[Ctx, signed_in()], token_id: int) -> Response:
+def revoke_token_page(ctx: Annotated[Ctx, signed_in()], token_id: RowId) -> Response:
     assert ctx.user is not None
     # Another's or an unknown token: nothing to revoke, nothing to reveal.
     with contextlib.suppress(UserError):

@@ -19,6 +19,7 @@ from demonitor.services.identification import (
     review_cases,
 )
 from demonitor.web.guard import Ctx, needs
+from demonitor.web.params import Limit, Offset, PageNumber
 from demonitor.web.render import page
 
 router = APIRouter()
@@ -50,7 +51,7 @@ def _queue(queue: str) -> str:
 
 @router.get("/identification")
 def identification_page(
-    ctx: Annotated[Ctx, REVIEW_UNITS], queue: str = "candidate", page_number: int = 1
+    ctx: Annotated[Ctx, REVIEW_UNITS], queue: str = "candidate", page_number: PageNumber = 1
 ) -> Response:
     queue = _queue(queue)
     offset = max(page_number - 1, 0) * PAGE_SIZE
@@ -107,7 +108,10 @@ def identification_overrides(ctx: Annotated[Ctx, READ_UNITS]) -> Response:
 
 @router.get("/api/v1/identification", response_model=CasesOut, tags=["identification"])
 def api_cases(
-    ctx: Annotated[Ctx, REVIEW_UNITS], queue: str = "candidate", offset: int = 0, limit: int = 50
+    ctx: Annotated[Ctx, REVIEW_UNITS],
+    queue: str = "candidate",
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> CasesOut:
     """Units awaiting review (``candidate``, ``partial``) or already reviewed (``reviewed``)."""
     queue = _queue(queue)

@@ -31,6 +31,7 @@ from demonitor.services.submissions import (
     parse_period,
 )
 from demonitor.web.guard import Ctx, Denied, authorize, needs
+from demonitor.web.params import RowId
 from demonitor.web.render import page
 
 router = APIRouter()
@@ -217,7 +218,7 @@ def submission_template(ctx: Annotated[Ctx, SUBMIT]) -> Response:
 
 
 @router.get("/submissions/{submission_id}")
-def submission_page(ctx: Annotated[Ctx, SUBMIT], submission_id: int) -> Response:
+def submission_page(ctx: Annotated[Ctx, SUBMIT], submission_id: RowId) -> Response:
     store, submission = _submission(ctx, submission_id)
     _visible(ctx, submission, store.items(submission))
     if submission.owner != ctx.principal.username:
@@ -241,7 +242,7 @@ def review_queue(ctx: Annotated[Ctx, REVIEW], status: str = "submitted") -> Resp
 
 
 @router.get("/review/{submission_id}")
-def review_page(ctx: Annotated[Ctx, REVIEW], submission_id: int) -> Response:
+def review_page(ctx: Annotated[Ctx, REVIEW], submission_id: RowId) -> Response:
     _store, submission = _submission(ctx, submission_id)
     return page(
         ctx,
@@ -254,7 +255,7 @@ def review_page(ctx: Annotated[Ctx, REVIEW], submission_id: int) -> Response:
 
 
 @router.post("/review/{submission_id}/approve")
-def approve_page(ctx: Annotated[Ctx, REVIEW], submission_id: int) -> Response:
+def approve_page(ctx: Annotated[Ctx, REVIEW], submission_id: RowId) -> Response:
     store = SubmissionStore(ctx.db, ctx.principal)
     with conflicts_are_409():
         store.approve(store.get(submission_id))
@@ -263,7 +264,7 @@ def approve_page(ctx: Annotated[Ctx, REVIEW], submission_id: int) -> Response:
 
 @router.post("/review/{submission_id}/return")
 def return_page(
-    ctx: Annotated[Ctx, REVIEW], submission_id: int, comment: Annotated[str, Form()] = ""
+    ctx: Annotated[Ctx, REVIEW], submission_id: RowId, comment: Annotated[str, Form()] = ""
 ) -> Response:
     store, submission = _submission(ctx, submission_id)
     try:
@@ -409,7 +410,7 @@ def api_submit(ctx: Annotated[Ctx, SUBMIT], body: SubmissionIn) -> Response | Su
 @router.get(
     "/api/v1/submissions/{submission_id}", response_model=SubmissionOut, tags=["submissions"]
 )
-def api_submission(ctx: Annotated[Ctx, SUBMIT], submission_id: int) -> SubmissionOut:
+def api_submission(ctx: Annotated[Ctx, SUBMIT], submission_id: RowId) -> SubmissionOut:
     store, submission = _submission(ctx, submission_id)
     _visible(ctx, submission, store.items(submission))
     return _out(ctx, submission)
@@ -428,7 +429,7 @@ class ReturnIn(BaseModel):
 @router.post(
     "/api/v1/review/{submission_id}/approve", response_model=SubmissionOut, tags=["submissions"]
 )
-def api_approve(ctx: Annotated[Ctx, REVIEW], submission_id: int) -> SubmissionOut:
+def api_approve(ctx: Annotated[Ctx, REVIEW], submission_id: RowId) -> SubmissionOut:
     """Publish every value of the submission as a new vintage; 409 when another reviewer
     has handled it first."""
     store, submission = _submission(ctx, submission_id)
@@ -440,7 +441,7 @@ def api_approve(ctx: Annotated[Ctx, REVIEW], submission_id: int) -> SubmissionOu
 @router.post(
     "/api/v1/review/{submission_id}/return", response_model=SubmissionOut, tags=["submissions"]
 )
-def api_return(ctx: Annotated[Ctx, REVIEW], submission_id: int, body: ReturnIn) -> SubmissionOut:
+def api_return(ctx: Annotated[Ctx, REVIEW], submission_id: RowId, body: ReturnIn) -> SubmissionOut:
     """Return the submission with a comment; 409 when another reviewer has handled it first."""
     store, submission = _submission(ctx, submission_id)
     with conflicts_are_409():
