@@ -12,6 +12,7 @@ of demonitor: every other layer may use it.
 ``DEMONITOR_SECRET_KEY``           signs session cookies (default: ``secret_key`` in the home)
 ``DEMONITOR_INSECURE_COOKIES``     ``1``: session cookies over plain HTTP beyond loopback
 ``DEMONITOR_SERVE_SECURE_COOKIES`` set by ``demonitor serve`` for its workers
+``DEMONITOR_MAX_IMPORT_ROWS``      rows a file of ``demonitor import`` may hold (default 200000)
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ SECRET_KEY = "DEMONITOR_SECRET_KEY"
 INSECURE_COOKIES = "DEMONITOR_INSECURE_COOKIES"
 # serve's decision, handed to its uvicorn workers, which are separate processes.
 SERVE_SECURE_COOKIES = "DEMONITOR_SERVE_SECURE_COOKIES"
+# The rows an imported file may hold; a city whose files are bigger raises it knowingly.
+MAX_IMPORT_ROWS = "DEMONITOR_MAX_IMPORT_ROWS"
 
 VARIABLES = (
     DATABASE_URL,
@@ -39,9 +42,11 @@ VARIABLES = (
     SECRET_KEY,
     INSECURE_COOKIES,
     SERVE_SECURE_COOKIES,
+    MAX_IMPORT_ROWS,
 )
 
 DEFAULT_DATABASE_URL = "sqlite:///demonitor.db"
+DEFAULT_MAX_IMPORT_ROWS = 200_000
 
 
 def _get(name: str) -> str | None:
@@ -109,6 +114,24 @@ def serve_secure_cookies() -> bool | None:
     """What ``demonitor serve`` decided for its workers; None outside such a worker."""
     decided = _get(SERVE_SECURE_COOKIES)
     return None if decided is None else decided == "1"
+
+
+def max_import_rows() -> int:
+    """The rows (the header included) a file given to ``demonitor import`` may hold; ValueError
+    with a bilingual message when the variable is not a positive whole number."""
+    given = _get(MAX_IMPORT_ROWS)
+    if given is None:
+        return DEFAULT_MAX_IMPORT_ROWS
+    try:
+        rows = int(given.strip())
+    except ValueError:
+        rows = 0
+    if rows < 1:
+        raise ValueError(
+            f"{MAX_IMPORT_ROWS}须为正整数，实为「{given}」 / "
+            f"{MAX_IMPORT_ROWS} must be a positive whole number, got {given!r}"
+        )
+    return rows
 
 
 def hand_to_workers(database_url: str, secure_cookies: bool) -> None:

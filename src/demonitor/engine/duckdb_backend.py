@@ -1,7 +1,9 @@
 """Run the classification plan on DuckDB, embedded: register file in, classified file out.
 
-The output is written to a temporary file beside the target and renamed when complete, so a
-failed run never leaves a half-written result.
+The output is written to a temporary file beside the target (``.NAME.PID.partial``, PID the
+process writing it) and renamed when complete, so a failed run never leaves a half-written
+result. A run that was killed cannot remove its partial file: the next run for the same output
+removes those whose process is gone.
 """
 
 from __future__ import annotations
@@ -113,6 +115,45 @@ def _run_with_progress(
     progress(100.0)
 
 
+def partial_path(output: Path) -> Path:
+    """Where this process writes ``output`` before renaming it."""
+    return output.with_name(f".{output.name}.{os.getpid()}.partial")
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale_partials(output: Path) -> list[Path]:
+    """Remove the partial files of ``output`` left by runs that were killed: those whose process
+    is gone, and ``.NAME.partial`` of earlier versions. Returns what was removed."""
+    prefix, suffix = f".{output.name}.", ".partial"
+    removed = []
+    try:
+        siblings = list(output.parent.iterdir()) if output.parent.is_dir() else []
+    except OSError:
+        return []
+    for path in siblings:
+        name = path.name
+        if not (name.startswith(prefix) and name.endswith("partial")):
+            continue
+        owner = name[len(prefix) : -len(suffix)] if name != f".{output.name}{suffix}" else ""
+        if owner and not (owner.isdigit() and not _running(int(owner))):
+            continue  # a run still going, or a file that is not ours
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        removed.append(path)
+    return removed
+
+
 def classify_file(
     source: Path,
     output: Path,
@@ -128,9 +169,10 @@ def classify_file(
             f"{output}: 不支持的输出类型 / unsupported output type; use .csv, .parquet or .xlsx"
         )
     plan = build_plan(rules, overrides)
+    remove_stale_partials(output)
     con = connect(threads)
     temporary = open_register(con, source)
-    partial = output.with_name(f".{output.name}.partial")
+    partial = partial_path(output)
     summary = ClassificationSummary(edition=rules.edition_name)
     try:
         prepare_plan(con, plan)
