@@ -12,6 +12,7 @@ import io
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -561,12 +562,14 @@ def test_a_killed_classify_leaves_nothing_behind_after_the_next_run(tmp_path: Pa
     stale = tmp_path / f".classified.csv.{_dead_pid()}.partial"
     legacy = tmp_path / ".classified.csv.partial"  # the name of earlier versions
     running = tmp_path / f".classified.csv.{os.getppid()}.partial"
-    for path in (stale, legacy, running):
+    # The UTF-8 copy of a GBK register, in the temporary folder.
+    copy = Path(tempfile.gettempdir()) / f"demonitor-utf8-{_dead_pid()}-test.csv"
+    for path in (stale, legacy, running, copy):
         path.write_text("half written")
     result = runner.invoke(app, ["classify", str(register), "-o", str(output)])
     assert result.exit_code == 0, result.output
     assert output.is_file()
-    assert not stale.exists() and not legacy.exists()
+    assert not stale.exists() and not legacy.exists() and not copy.exists()
     assert running.exists()
 
 

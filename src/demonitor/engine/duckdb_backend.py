@@ -2,8 +2,8 @@
 
 The output is written to a temporary file beside the target (``.NAME.PID.partial``, PID the
 process writing it) and renamed when complete, so a failed run never leaves a half-written
-result. A run that was killed cannot remove its partial file: the next run for the same output
-removes those whose process is gone.
+result. A run that was killed cannot remove its partial file (nor the UTF-8 copy of a GB18030
+register in the temporary folder): the next run removes those whose process is gone.
 """
 
 from __future__ import annotations
@@ -20,7 +20,12 @@ import pyarrow as pa
 
 from demonitor.core.classify import OUTPUT_COLUMNS, ClassificationRules, Override
 from demonitor.engine.plan import ClassificationPlan, build_plan
-from demonitor.engine.sources import RegisterError, open_register
+from demonitor.engine.sources import (
+    RegisterError,
+    open_register,
+    process_running,
+    remove_stale_copies,
+)
 
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header
 OUTPUT_SUFFIXES = {".csv", ".parquet", ".xlsx"}
@@ -120,16 +125,6 @@ def partial_path(output: Path) -> Path:
     return output.with_name(f".{output.name}.{os.getpid()}.partial")
 
 
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
-
-
 def remove_stale_partials(output: Path) -> list[Path]:
     """Remove the partial files of ``output`` left by runs that were killed: those whose process
     is gone, and ``.NAME.partial`` of earlier versions. Returns what was removed."""
@@ -144,7 +139,7 @@ def remove_stale_partials(output: Path) -> list[Path]:
         if not (name.startswith(prefix) and name.endswith("partial")):
             continue
         owner = name[len(prefix) : -len(suffix)] if name != f".{output.name}{suffix}" else ""
-        if owner and not (owner.isdigit() and not _running(int(owner))):
+        if owner and not (owner.isdigit() and not process_running(int(owner))):
             continue  # a run still going, or a file that is not ours
         try:
             path.unlink()
@@ -170,6 +165,7 @@ def classify_file(
         )
     plan = build_plan(rules, overrides)
     remove_stale_partials(output)
+    remove_stale_copies()
     con = connect(threads)
     temporary = open_register(con, source)
     partial = partial_path(output)
