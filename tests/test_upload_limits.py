@@ -247,8 +247,9 @@ def asgi_post(
     return start["status"], names, body, read
 
 
-def endless(size: int = 64 * 1024) -> Iterator[bytes]:
-    while True:
+def endless(size: int = 64 * 1024, total: int = 32 * MIB) -> Iterator[bytes]:
+    """Chunks of a body far beyond any limit (bounded, so that a server without limits ends)."""
+    for _ in range(total // size):
         yield b"a" * size
 
 

@@ -49,14 +49,6 @@ def year_problem(year: int, typed: str | None = None) -> tuple[str, str] | None:
     )
 
 
-def check_year(year: int) -> int:
-    """The year, or PeriodError when it is outside ``YEAR_RANGE``."""
-    problem = year_problem(year)
-    if problem is not None:
-        raise PeriodError(*problem)
-    return year
-
-
 @total_ordering
 @dataclass(frozen=True)
 class Period:
