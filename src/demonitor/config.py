@@ -14,6 +14,7 @@ of demonitor: every other layer may use it.
 ``DEMONITOR_SERVE_SECURE_COOKIES`` set by ``demonitor serve`` for its workers
 ``DEMONITOR_TRUSTED_PROXIES``      reverse proxies whose ``X-Forwarded-For`` is believed
                                    (comma-separated addresses or networks; default none)
+``DEMONITOR_MAX_IMPORT_ROWS``      rows a file of ``demonitor import`` may hold (default 200000)
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ INSECURE_COOKIES = "DEMONITOR_INSECURE_COOKIES"
 SERVE_SECURE_COOKIES = "DEMONITOR_SERVE_SECURE_COOKIES"
 # Reverse proxies whose X-Forwarded-For is believed; also how serve hands --trusted-proxy over.
 TRUSTED_PROXIES = "DEMONITOR_TRUSTED_PROXIES"
+# The rows an imported file may hold; a city whose files are bigger raises it knowingly.
+MAX_IMPORT_ROWS = "DEMONITOR_MAX_IMPORT_ROWS"
 
 VARIABLES = (
     DATABASE_URL,
@@ -44,9 +47,11 @@ VARIABLES = (
     INSECURE_COOKIES,
     SERVE_SECURE_COOKIES,
     TRUSTED_PROXIES,
+    MAX_IMPORT_ROWS,
 )
 
 DEFAULT_DATABASE_URL = "sqlite:///demonitor.db"
+DEFAULT_MAX_IMPORT_ROWS = 200_000
 
 
 def _get(name: str) -> str | None:
@@ -121,6 +126,24 @@ def trusted_proxies() -> tuple[str, ...]:
     networks, comma-separated); none by default, and then the header is ignored."""
     given = _get(TRUSTED_PROXIES) or ""
     return tuple(part.strip() for part in given.split(",") if part.strip())
+
+
+def max_import_rows() -> int:
+    """The rows (the header included) a file given to ``demonitor import`` may hold; ValueError
+    with a bilingual message when the variable is not a positive whole number."""
+    given = _get(MAX_IMPORT_ROWS)
+    if given is None:
+        return DEFAULT_MAX_IMPORT_ROWS
+    try:
+        rows = int(given.strip())
+    except ValueError:
+        rows = 0
+    if rows < 1:
+        raise ValueError(
+            f"{MAX_IMPORT_ROWS}须为正整数，实为「{given}」 / "
+            f"{MAX_IMPORT_ROWS} must be a positive whole number, got {given!r}"
+        )
+    return rows
 
 
 def hand_to_workers(

@@ -41,6 +41,14 @@ def classify(
     threads: Annotated[int | None, typer.Option("--threads", min=1)] = None,
 ) -> None:
     """识别数字经济单位 / identify digital-economy units in an enterprise register."""
+    for given, role_zh, role_en in ((register, "输入的名录", "the input register"),) + (
+        ((overrides, "人工认定文件", "the overrides file"),) if overrides else ()
+    ):
+        if same_file(given, output):
+            raise fail(
+                f"输出文件{output}就是{role_zh}，会被覆盖；请另选输出路径 / the output {output} is "
+                f"{role_en} and would be overwritten: choose another output path"
+            )
     try:
         rules = load_classification_rules(edition, str(regions) if regions else None)
         manual = load_overrides(overrides, rules) if overrides else {}
@@ -83,6 +91,16 @@ def classify(
             f"not in the register: {', '.join(summary.unmatched_overrides[:20])}"
         )
     raise typer.Exit(EXIT_ROWS_REJECTED if summary.rejected else 0)
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (after resolving links, ``..`` and hard links)."""
+    try:
+        if a.resolve() == b.resolve():
+            return True
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
 
 
 def print_summary(summary: ClassificationSummary, edition_label: str, output: Path) -> None:

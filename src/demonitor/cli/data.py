@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from demonitor.cli.common import (
@@ -94,6 +95,13 @@ def import_data(
         errors.print(table)
         errors.print(f"错误清单 / error list: {write_errors(file, result.errors)}")
         raise typer.Exit(EXIT_UNUSABLE_INPUT) from None
+    for warning in result.warnings:  # accepted, but a person should look at them
+        where = f"{warning.file} 第{warning.row}行 row {warning.row} [{warning.column}]"
+        errors.print(
+            f"[yellow]注意 / note:[/] {escape(where)} {escape(warning.reason_zh)} / "
+            f"{escape(warning.reason_en)}",
+            highlight=False,
+        )
     console.print(
         f"已导入 / imported {file.name}: {result.rows} 行 rows — 新增 inserted {result.inserted}, "
         f"修订 revised {result.revised}, 未变 unchanged {result.unchanged} "

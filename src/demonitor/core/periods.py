@@ -13,12 +13,40 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import total_ordering
 
+from demonitor.core.errors import BilingualError
+
 _PATTERN = re.compile(r"^(\d{4})(?:(Q)([1-4])|(M)(0[1-9]|1[0-2]))?$")
 PER_YEAR = {"A": 1, "Q": 4, "M": 12}
+# The years a statistic of the platform can be about: what people type (a period, a year of a
+# file, a date of the audit filter) outside this range is a typo, refused before it is used.
+# Arithmetic on periods (a previous year, a base year) may step outside; only input is checked.
+YEAR_RANGE = (1949, 2100)
 
 
-class PeriodError(ValueError):
-    pass
+class PeriodError(BilingualError):
+    """A period that cannot be read or is out of range. Built from one message written
+    "中文 / English" (or from the two parts), so that it is a bilingual refusal (400, exit 2)."""
+
+    def __init__(self, message: str, en: str | None = None) -> None:
+        if en is None:
+            zh, _, en = message.partition(" / ")
+            en = en or message
+        else:
+            zh = message
+        super().__init__(zh, en)
+
+
+def year_problem(year: int, typed: str | None = None) -> tuple[str, str] | None:
+    """Why a year typed by someone (``typed``, as written) is not one of the platform's
+    (zh, en), or None."""
+    first, last = YEAR_RANGE
+    if first <= year <= last:
+        return None
+    shown = typed if typed is not None else str(year)
+    return (
+        f"年份{shown}超出{first}～{last}的范围",
+        f"the year {shown} is outside {first}–{last}",
+    )
 
 
 @total_ordering
@@ -45,6 +73,9 @@ class Period:
                 "2024, 2024Q3 or 2024M09"
             )
         year = int(match.group(1))
+        problem = year_problem(year, match.group(1))
+        if problem is not None:
+            raise PeriodError(f"期别「{code}」：{problem[0]}", f"period {code!r}: {problem[1]}")
         if match.group(2):
             return cls(year, "Q", int(match.group(3)))
         if match.group(4):

@@ -25,19 +25,39 @@ class CellError:
 
 
 def to_number(text: str) -> float:
-    """A finite number from text with thousands separators ('1,234.5'); ValueError otherwise."""
+    """A finite number from text with thousands separators ('1,234.5'); ValueError otherwise.
+
+    Python's ``float`` also reads '1_0' as 10 (digit grouping in source code): a person typing
+    that meant something else, so underscores are refused, as is a percent sign."""
+    if "_" in text:
+        raise ValueError(text)
     value = float(text.replace(",", "").replace("，", ""))
     if not math.isfinite(value):
         raise ValueError(text)
     return value
 
 
-def parse_number(text: str, column: str, number: int, error: ErrorSink) -> float | None:
-    """The number in a cell ('' → None), reporting text that is not one."""
+def parse_number(
+    text: str, column: str, number: int, error: ErrorSink, *, percent: bool = False
+) -> float | None:
+    """The number in a cell ('' → None), reporting text that is not one. A trailing percent sign
+    is read only in a column whose unit is % (``percent``); elsewhere it is refused, since the
+    template asks for the number alone."""
     if not text:
         return None
+    body = text.strip()
+    if body.endswith(("%", "％")):
+        if not percent:
+            error(
+                number,
+                column,
+                f"「{text}」请只填数值，不带百分号",
+                f"{text!r}: write the number without a percent sign",
+            )
+            return None
+        body = body[:-1]
     try:
-        return to_number(text.rstrip("%"))
+        return to_number(body)
     except ValueError:
         error(number, column, f"「{text}」不是数值", f"{text!r} is not a number")
         return None

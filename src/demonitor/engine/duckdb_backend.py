@@ -1,9 +1,11 @@
 """Run the classification plan on DuckDB, embedded: register file in, classified file out.
 
-The output is written to a temporary file beside the target and renamed when complete, so a
-failed run never leaves a half-written result. CSV and XLSX output go through
-``engine.safe_tables`` (a name or a business scope never becomes a formula); Parquet keeps the
-text as it is (typed data, not a spreadsheet).
+The output is written to a temporary file beside the target (``.NAME.PID.partial``, PID the
+process writing it) and renamed when complete, so a failed run never leaves a half-written
+result. A run that was killed cannot remove its partial file (nor the UTF-8 copy of a GB18030
+register in the temporary folder): the next run removes those whose process is gone.
+CSV and XLSX output go through ``engine.safe_tables`` (a name or a business scope never becomes
+a formula); Parquet keeps the text as it is (typed data, not a spreadsheet).
 """
 
 from __future__ import annotations
@@ -21,7 +23,12 @@ import pyarrow as pa
 from demonitor.core.classify import OUTPUT_COLUMNS, ClassificationRules, Override
 from demonitor.engine.plan import ClassificationPlan, build_plan
 from demonitor.engine.safe_tables import append_row, sql_neutralised
-from demonitor.engine.sources import RegisterError, open_register
+from demonitor.engine.sources import (
+    RegisterError,
+    open_register,
+    process_running,
+    remove_stale_copies,
+)
 
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header
 OUTPUT_SUFFIXES = {".csv", ".parquet", ".xlsx"}
@@ -116,6 +123,35 @@ def _run_with_progress(
     progress(100.0)
 
 
+def partial_path(output: Path) -> Path:
+    """Where this process writes ``output`` before renaming it."""
+    return output.with_name(f".{output.name}.{os.getpid()}.partial")
+
+
+def remove_stale_partials(output: Path) -> list[Path]:
+    """Remove the partial files of ``output`` left by runs that were killed: those whose process
+    is gone, and ``.NAME.partial`` of earlier versions. Returns what was removed."""
+    prefix, suffix = f".{output.name}.", ".partial"
+    removed = []
+    try:
+        siblings = list(output.parent.iterdir()) if output.parent.is_dir() else []
+    except OSError:
+        return []
+    for path in siblings:
+        name = path.name
+        if not (name.startswith(prefix) and name.endswith("partial")):
+            continue
+        owner = name[len(prefix) : -len(suffix)] if name != f".{output.name}{suffix}" else ""
+        if owner and not (owner.isdigit() and not process_running(int(owner))):
+            continue  # a run still going, or a file that is not ours
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        removed.append(path)
+    return removed
+
+
 def classify_file(
     source: Path,
     output: Path,
@@ -131,9 +167,11 @@ def classify_file(
             f"{output}: 不支持的输出类型 / unsupported output type; use .csv, .parquet or .xlsx"
         )
     plan = build_plan(rules, overrides)
+    remove_stale_partials(output)
+    remove_stale_copies()
     con = connect(threads)
     temporary = open_register(con, source)
-    partial = output.with_name(f".{output.name}.partial")
+    partial = partial_path(output)
     summary = ClassificationSummary(edition=rules.edition_name)
     try:
         prepare_plan(con, plan)

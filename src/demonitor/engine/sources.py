@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import os
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -64,6 +65,35 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+UTF8_COPY_PREFIX = "demonitor-utf8-"  # + the pid of the run + a random part, in the temp folder
+
+
+def process_running(pid: int) -> bool:
+    """Whether a process of this machine has that id (files it writes are not stale)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale_copies() -> list[Path]:
+    """Remove the UTF-8 copies of registers that runs killed before their end left in the
+    temporary folder (their process is gone); returns them."""
+    removed = []
+    for path in Path(tempfile.gettempdir()).glob(f"{UTF8_COPY_PREFIX}*-*.csv"):
+        owner = path.name[len(UTF8_COPY_PREFIX) :].split("-", 1)[0]
+        if owner.isdigit() and not process_running(int(owner)):
+            try:
+                path.unlink()
+            except OSError:
+                continue
+            removed.append(path)
+    return removed
+
+
 def _utf8_copy(path: Path) -> Path:
     """The path itself when it is UTF-8, else a UTF-8 copy of a GB18030/GBK file."""
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -75,7 +105,7 @@ def _utf8_copy(path: Path) -> Path:
         return path
     except UnicodeDecodeError:
         pass
-    target = Path(tempfile.mkstemp(suffix=".csv", prefix="demonitor-utf8-")[1])
+    target = Path(tempfile.mkstemp(suffix=".csv", prefix=f"{UTF8_COPY_PREFIX}{os.getpid()}-")[1])
     try:
         with (
             path.open(encoding="gb18030", newline="") as source,

@@ -6,7 +6,6 @@ becomes a new vintage.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,15 +15,22 @@ from sqlalchemy.orm import Session
 
 from demonitor.core.accounts import core_price_series
 from demonitor.core.periods import Period, PeriodError
-from demonitor.core.values import CellError, ErrorSink, indicator_value_problem
-from demonitor.core.values import to_number as _number
+from demonitor.core.values import CellError, ErrorSink, indicator_value_problem, parse_number
 from demonitor.engine.safe_tables import write_csv  # the errors file: text neutralised
 from demonitor.engine.sources import EXPLANATION_MARK  # the templates' second row; skipped
-from demonitor.engine.sources import cell_text as _cell_text
+from demonitor.ingest.reading import (
+    MAX_CELL_CHARS,
+    Limits,
+    Row,
+    UnreadableFile,
+    import_limits,
+    read_rows,
+)
 from demonitor.ingest.specs import (
     CORE_CATEGORY_VALUES,
     FLAG_VALUES,
     INDUSTRY_VALUES,
+    MAX_AMOUNT_WAN,
     MONEY_UNITS,
     SPECS,
     WHOLE_VALUES,
@@ -46,30 +52,35 @@ class ImportResult:
     unchanged: int = 0
     errors: list[CellError] = field(default_factory=list)
     batch_id: int | None = None
+    # Accepted but worth a look (negative value added …): printed, never a refusal.
+    warnings: list[CellError] = field(default_factory=list)
 
 
-def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
-    """(row number as the spreadsheet shows it, cell texts) of the first sheet or the CSV."""
-    if path.suffix.lower() == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return [(n, row) for n, row in enumerate(csv.reader(handle), start=1)]
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = []
-        for number, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True), 1):
-            rows.append((number, [_cell_text(v) for v in values]))
+def file_rows(
+    path: Path, rows: list[Row] | None, result: ImportResult, limits: Limits | None = None
+) -> list[Row] | None:
+    """The rows already read, else those of the file (within ``limits``, default those of
+    ``demonitor import``); None after reporting why the file cannot be read."""
+    if rows is not None:
         return rows
-    finally:
-        workbook.close()
+    try:
+        return read_rows(path, limits or import_limits())
+    except UnreadableFile as problem:
+        result.errors.append(problem.error)
+        return None
+
+
+def file_sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def data_rows(
-    spec: TemplateSpec, rows: list[tuple[int, list[str]]], error: ErrorSink
+    spec: TemplateSpec, rows: list[Row], error: ErrorSink
 ) -> tuple[dict[str, str], list[tuple[int, dict[str, str]]]] | None:
     """The units named in the header and the data rows as {column: text}, skipping blank rows
-    and the template's explanation row; None after reporting header problems."""
+    and the template's explanation row; None after reporting header problems. A file without
+    data rows, and a cell longer than Excel allows, are refused here."""
     if not rows:
         error(0, "", "文件为空", "the file is empty")
         return None
@@ -107,9 +118,24 @@ def data_rows(
     if problems:
         return None
     body = []
+    refused = False
     for number, cells in rows[1:]:
         if not any(c.strip() for c in cells) or (cells and cells[0].startswith(EXPLANATION_MARK)):
             continue
+        too_long = [i for i, c in enumerate(cells) if len(c) > MAX_CELL_CHARS]
+        for index in too_long:
+            names = [name for name, i in positions.items() if i == index]
+            label = names[0] if names else (header[index] if index < len(header) else "")
+            error(
+                number,
+                label,
+                f"单元格有{len(cells[index]):,}个字符，超过Excel单元格{MAX_CELL_CHARS:,}个字符的上限",
+                f"the cell holds {len(cells[index]):,} characters, more than the "
+                f"{MAX_CELL_CHARS:,} an Excel cell can",
+            )
+        if too_long:
+            refused = True
+            continue  # its other checks would only quote the long text again
         body.append(
             (
                 number,
@@ -119,6 +145,9 @@ def data_rows(
                 },
             )
         )
+    if not body and not refused:
+        error(0, "", "文件没有数据行", "the file has no data rows")
+        return None
     return units, body
 
 
@@ -129,28 +158,25 @@ class Importer:
         self.regions = set(session.scalars(select(Region.code)))
         self.indicators = {i.code: i for i in session.scalars(select(Indicator))}
 
-    def parse(self, kind: str, path: Path, result: ImportResult) -> list[Record]:
-        """The checked records of a file, writing nothing; problems go to ``result.errors``."""
-        try:
-            rows = _read_rows(path)
-        except (OSError, UnicodeDecodeError, ValueError, KeyError) as error:
-            result.errors.append(
-                CellError(
-                    path.name, 0, "", f"无法读取文件：{error}", f"cannot read the file: {error}"
-                )
-            )
+    def parse(
+        self, kind: str, path: Path, result: ImportResult, rows: list[Row] | None = None
+    ) -> list[Record]:
+        """The checked records of a file (or of its ``rows`` already read), writing nothing;
+        problems go to ``result.errors``."""
+        read = file_rows(path, rows, result)
+        if read is None:
             return []
-        return self._validate(SPECS[kind], path.name, rows, result)
+        return self._validate(SPECS[kind], path.name, read, result)
 
-    def load(self, kind: str, path: Path) -> ImportResult:
+    def load(self, kind: str, path: Path, rows: list[Row] | None = None) -> ImportResult:
         result = ImportResult()
-        records = self.parse(kind, path, result)
+        records = self.parse(kind, path, result, rows)
         if result.errors:
             return result
         batch = ImportBatch(
             kind=kind,
             file_name=path.name,
-            sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+            sha256=file_sha256(path),
             rows=len(records),
             imported_by=self.actor,
         )
@@ -184,7 +210,7 @@ class Importer:
         return result
 
     def _validate(
-        self, spec: TemplateSpec, file: str, rows: list[tuple[int, list[str]]], result: ImportResult
+        self, spec: TemplateSpec, file: str, rows: list[Row], result: ImportResult
     ) -> list[Record]:
         def error(row: int, column: str, zh: str, en: str) -> None:
             result.errors.append(CellError(file, row, column, zh, en))
@@ -239,25 +265,16 @@ class Importer:
         if period_text:
             try:
                 period = Period.parse(period_text)
-            except PeriodError:
-                error(
-                    number,
-                    "period",
-                    f"期别「{period_text}」应写作2024、2024Q3或2024M09",
-                    "period must look like 2024, 2024Q3 or 2024M09",
-                )
+            except PeriodError as problem:
+                error(number, "period", problem.zh, problem.en)
         numbers: dict[str, float | None] = {}
         for column in spec.columns:
             if column.kind not in ("number", "money"):
                 continue
-            text = values.get(column.name, "")
-            if not text:
-                numbers[column.name] = None
-                continue
-            try:
-                numbers[column.name] = _number(text.rstrip("%"))
-            except ValueError:
-                error(number, column.name, f"「{text}」不是数值", f"{text!r} is not a number")
+            # A percent sign only where the column is in % (可比价增速); the template says so.
+            numbers[column.name] = parse_number(
+                values.get(column.name, ""), column.name, number, error, percent=column.unit == "%"
+            )
         if spec.kind == "gdp":
             return self._gdp_row(number, values, units, numbers, period, error)
         if spec.kind == "core_deflator":
@@ -322,6 +339,13 @@ class Importer:
         gdp = numbers.get("gdp")
         if gdp is not None and gdp <= 0:
             error(number, "gdp", "地区生产总值须为正数", "GDP must be positive")
+        elif gdp is not None and gdp * MONEY_UNITS.get(units.get("gdp", ""), 1.0) > MAX_AMOUNT_WAN:
+            error(
+                number,
+                "gdp",
+                f"地区生产总值「{values['gdp']}」超出合理范围，请检查金额单位",
+                f"GDP {values['gdp']!r} is out of range: check the money unit",
+            )
         growth = numbers.get("growth")
         if growth is not None and not -50 <= growth <= 100:
             error(
@@ -429,5 +453,7 @@ def write_errors(path: Path, errors: list[CellError]) -> Path:
     return write_csv(path.with_name(path.name + ".errors.csv"), [header, *rows])
 
 
-def import_file(session: Session, kind: str, path: Path, actor: str) -> ImportResult:
-    return Importer(session, actor).load(kind, path)
+def import_file(
+    session: Session, kind: str, path: Path, actor: str, rows: list[Row] | None = None
+) -> ImportResult:
+    return Importer(session, actor).load(kind, path, rows)

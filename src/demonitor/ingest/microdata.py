@@ -9,20 +9,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import FromClause, String, select
 from sqlalchemy.orm import Session
 
-from demonitor.core.periods import Period, PeriodError
-from demonitor.core.values import CellError, parse_number
+from demonitor.core.periods import Period, PeriodError, year_problem
+from demonitor.core.values import CellError, ErrorSink, parse_number
 from demonitor.engine.duckdb_backend import classify_to_table
 from demonitor.engine.rules import load_classification_rules
 from demonitor.engine.sources import RegisterError
-from demonitor.ingest.importer import ImportResult, _read_rows, data_rows
-from demonitor.ingest.specs import MONEY_UNITS, SPECS
+from demonitor.ingest.importer import ImportResult, data_rows, file_rows, file_sha256
+from demonitor.ingest.reading import Row
+from demonitor.ingest.specs import MAX_AMOUNT_WAN, MAX_EMPLOYEES, MONEY_UNITS, SPECS
 from demonitor.reference.gbt4754 import load_industry_tree
 from demonitor.store.models import (
     Classification,
@@ -33,6 +33,40 @@ from demonitor.store.models import (
     ValueAddedRate,
 )
 from demonitor.store.observations import audit, ensure_period, utcnow
+
+
+def column_length(table: FromClause, column: str) -> int:
+    """The length of a String(n) column: what PostgreSQL refuses beyond, SQLite not."""
+    kind = table.c[column].type
+    assert isinstance(kind, String) and kind.length is not None, column
+    return kind.length
+
+
+def _too_long(
+    error: ErrorSink, number: int, column: str, label: str, text: str, limit: int
+) -> bool:
+    """Report a text longer than its column holds; True when it is."""
+    if len(text) <= limit:
+        return False
+    error(
+        number,
+        column,
+        f"{label}有{len(text)}个字符，超过{limit}个字符的上限",
+        f"{column} holds {len(text)} characters, more than the {limit} allowed",
+    )
+    return True
+
+
+def _year(error: ErrorSink, number: int, column: str, text: str) -> int | None:
+    """A year of four digits within the platform's range, or None after reporting it."""
+    if not (text.isdigit() and len(text) == 4):
+        error(number, column, f"年份「{text}」无效", "year must have 4 digits")
+        return None
+    problem = year_problem(int(text), text)
+    if problem is not None:
+        error(number, column, *problem)
+        return None
+    return int(text)
 
 
 def _same(a: float | None, b: float | None) -> bool:
@@ -47,20 +81,26 @@ def _batch(session: Session, kind: str, path: Path, rows: int, actor: str) -> in
         file_name=path.name,
         rows=rows,
         imported_by=actor,
-        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        sha256=file_sha256(path),
     )
     session.add(batch)
     session.flush()
     return batch.id
 
 
-def import_financials(session: Session, path: Path, actor: str) -> ImportResult:
+def import_financials(
+    session: Session, path: Path, actor: str, rows: list[Row] | None = None
+) -> ImportResult:
+    """Financial figures of registered enterprises. Value added above revenue is refused (the
+    money unit is wrong, or the cell); negative value added is kept with a warning (a loss-making
+    unit can have it, rarely)."""
     result = ImportResult()
 
     def error(row: int, column: str, zh: str, en: str) -> None:
         result.errors.append(CellError(path.name, row, column, zh, en))
 
-    table = data_rows(SPECS["financials"], _read_rows(path), error)
+    read = file_rows(path, rows, result)
+    table = None if read is None else data_rows(SPECS["financials"], read, error)
     if table is None:
         return result
     units, body = table
@@ -89,17 +129,57 @@ def import_financials(session: Session, path: Path, actor: str) -> ImportResult:
                     "财务数据按年度或季度（累计）填报",
                     "financial figures are annual or quarterly (cumulative)",
                 )
-        except PeriodError:
-            error(number, "period", f"期别「{values['period']}」无效", "invalid period")
+        except PeriodError as problem:
+            error(number, "period", problem.zh, problem.en)
+        revenue_factor = MONEY_UNITS[units["revenue"]]
+        va_factor = MONEY_UNITS.get(units.get("value_added", ""), 1.0)
         revenue = parse_number(values.get("revenue", ""), "revenue", number, error)
         value_added = parse_number(values.get("value_added", ""), "value_added", number, error)
         employees = parse_number(values.get("employees", ""), "employees", number, error)
         if revenue is None and "revenue" in values and not values["revenue"]:
             error(number, "revenue", "营业收入为空", "revenue is empty")
+        for column, label, amount, factor in (
+            ("revenue", "营业收入", revenue, revenue_factor),
+            ("value_added", "增加值", value_added, va_factor),
+        ):
+            if amount is not None and abs(amount * factor) > MAX_AMOUNT_WAN:
+                error(
+                    number,
+                    column,
+                    f"{label}「{values[column]}」超出合理范围，请检查金额单位",
+                    f"{column} {values[column]!r} is out of range: check the money unit",
+                )
         if revenue is not None and revenue < 0:
             error(number, "revenue", "营业收入不能为负", "revenue cannot be negative")
-        if employees is not None and (employees < 0 or not employees.is_integer()):
-            error(number, "employees", "从业人员应为非负整数", "employees must be a whole number")
+        if revenue is not None and value_added is not None:
+            if value_added * va_factor > revenue * revenue_factor:
+                error(
+                    number,
+                    "value_added",
+                    "增加值超过营业收入，请检查金额单位与数值",
+                    "value added exceeds revenue: check the money units and the figures",
+                )
+            elif value_added < 0:
+                result.warnings.append(
+                    CellError(
+                        path.name,
+                        number,
+                        "value_added",
+                        "增加值为负（亏损单位少见的情形），已导入，请核实",
+                        "negative value added (rare, for a loss-making unit): imported, "
+                        "please verify",
+                    )
+                )
+        if employees is not None and not (
+            0 <= employees <= MAX_EMPLOYEES and employees.is_integer()
+        ):
+            error(
+                number,
+                "employees",
+                f"从业人员应为0～{MAX_EMPLOYEES}的整数，实为「{values['employees']}」",
+                f"employees must be a whole number from 0 to {MAX_EMPLOYEES}, "
+                f"got {values['employees']!r}",
+            )
         if period is not None and code and (code, str(period)) in seen:
             error(
                 number,
@@ -110,8 +190,6 @@ def import_financials(session: Session, path: Path, actor: str) -> ImportResult:
         if len(result.errors) > before or period is None:
             continue
         seen[(code, str(period))] = number
-        revenue_factor = MONEY_UNITS[units["revenue"]]
-        va_factor = MONEY_UNITS.get(units.get("value_added", ""), 1.0)
         parsed.append(
             (
                 code,
@@ -178,18 +256,23 @@ def import_financials(session: Session, path: Path, actor: str) -> ImportResult:
     return result
 
 
-def import_rates(session: Session, path: Path, actor: str) -> ImportResult:
+def import_rates(
+    session: Session, path: Path, actor: str, rows: list[Row] | None = None
+) -> ImportResult:
+    """增加值率 by industry and year; one rate per industry and year in a file."""
     result = ImportResult()
 
     def error(row: int, column: str, zh: str, en: str) -> None:
         result.errors.append(CellError(path.name, row, column, zh, en))
 
-    table = data_rows(SPECS["varates"], _read_rows(path), error)
+    read = file_rows(path, rows, result)
+    table = None if read is None else data_rows(SPECS["varates"], read, error)
     if table is None:
         return result
     _, body = table
     tree = load_industry_tree()
     parsed: list[tuple[str, int, float, str]] = []
+    seen: dict[tuple[str, str], int] = {}
     for number, values in body:
         before = len(result.errors)
         code = values["industry_code"]
@@ -201,18 +284,25 @@ def import_rates(session: Session, path: Path, actor: str) -> ImportResult:
                 f"「{code}」不是GB/T 4754-2017的小类或大类",
                 "must be a GB/T 4754-2017 class (4 digits) or division (2 digits)",
             )
-        year_text = values["year"]
-        if not (year_text.isdigit() and len(year_text) == 4):
-            error(number, "year", f"年份「{year_text}」无效", "year must have 4 digits")
-        rate = parse_number(values["rate"], "rate", number, error)
+        year = _year(error, number, "year", values["year"])
+        rate = parse_number(values["rate"], "rate", number, error, percent=True)
         if rate is not None and not 0 < rate <= 100:
             error(
                 number, "rate", f"增加值率应在0～100%之间，实为{rate}", "rate must be in (0, 100] %"
             )
         if not values.get("source"):
             error(number, "source", "须注明来源", "the source is required")
-        if len(result.errors) == before and rate is not None:
-            parsed.append((code, int(year_text), rate / 100, values["source"]))
+        if year is not None and (code, values["year"]) in seen:
+            first = seen[(code, values["year"])]
+            error(
+                number,
+                "industry_code",
+                f"行业{code}的{year}年增加值率与第{first}行重复",
+                f"duplicates row {first}: one rate per industry and year",
+            )
+        if len(result.errors) == before and rate is not None and year is not None:
+            seen[(code, values["year"])] = number
+            parsed.append((code, year, rate / 100, values["source"]))
     if result.errors:
         return result
     result.batch_id = _batch(session, "varates", path, len(parsed), actor)
@@ -275,6 +365,20 @@ def import_register(
                 result.errors.append(
                     CellError(path.name, int(row["source_row"]), column, zh.split("] ", 1)[-1], en)
                 )
+    if not rows and not result.errors:
+        result.errors.append(
+            CellError(path.name, 0, "", "文件没有数据行", "the file has no data rows")
+        )
+    name_length = column_length(Enterprise.__table__, "name")
+    for row in rows:
+        _too_long(
+            lambda *e: result.errors.append(CellError(path.name, *e)),
+            int(row["source_row"]),
+            "name",
+            "单位名称",
+            str(row["name"] or ""),
+            name_length,
+        )
     if result.errors:
         return result
     result.batch_id = _batch(session, "register", path, len(rows), actor)
@@ -389,7 +493,7 @@ def import_register(
 RECOGNITION_LEVELS = ("国家", "省", "市")
 
 
-def _recognition_date(text: str, year_text: str) -> dt.date | tuple[str, str] | None:
+def _recognition_date(text: str, year: int) -> dt.date | tuple[str, str] | None:
     """The 认定日期 of a row, None when blank, or the (zh, en) reason it is refused."""
     text = text.strip()
     if not text:
@@ -398,25 +502,29 @@ def _recognition_date(text: str, year_text: str) -> dt.date | tuple[str, str] | 
         day = dt.date.fromisoformat(text.replace("/", "-"))
     except ValueError:
         return (f"认定日期「{text}」应写作2024-11-28", f"date {text!r} must look like 2024-11-28")
-    if str(day.year) != year_text:
+    if day.year != year:
         return (
-            f"认定日期{day}不在认定年份{year_text}内",
-            f"the date {day} is not in the year {year_text}",
+            f"认定日期{day}不在认定年份{year}内",
+            f"the date {day} is not in the year {year}",
         )
     return day
 
 
-def import_recognitions(session: Session, path: Path, actor: str) -> ImportResult:
+def import_recognitions(
+    session: Session, path: Path, actor: str, rows: list[Row] | None = None
+) -> ImportResult:
     """Recognition lists: one row per enterprise, list and year; a row already held is unchanged."""
     result = ImportResult()
 
     def error(row: int, column: str, zh: str, en: str) -> None:
         result.errors.append(CellError(path.name, row, column, zh, en))
 
-    table = data_rows(SPECS["recognitions"], _read_rows(path), error)
+    read = file_rows(path, rows, result)
+    table = None if read is None else data_rows(SPECS["recognitions"], read, error)
     if table is None:
         return result
     _, body = table
+    list_length = column_length(Recognition.__table__, "list_name")
     known = set(session.scalars(select(Enterprise.credit_code)))
     parsed: list[tuple[str, str, int, str, str, dt.date | None]] = []
     seen: dict[tuple[str, str, int], int] = {}
@@ -426,6 +534,7 @@ def import_recognitions(session: Session, path: Path, actor: str) -> ImportResul
         code = values["credit_code"].upper()
         if not list_name:
             error(number, "list_name", "名单为空", "list_name is empty")
+        _too_long(error, number, "list_name", "名单名称", list_name, list_length)
         if code not in known:
             error(
                 number,
@@ -433,26 +542,24 @@ def import_recognitions(session: Session, path: Path, actor: str) -> ImportResul
                 f"{code or '（空）'}不在企业名录中，请先导入名录",
                 f"{code!r} is not in the register: import the register first",
             )
-        year_text = values["year"]
-        if not (year_text.isdigit() and len(year_text) == 4):
-            error(number, "year", f"年份「{year_text}」无效", "year must have 4 digits")
+        year = _year(error, number, "year", values["year"])
         level = values["level"]
         if level not in RECOGNITION_LEVELS:
             error(number, "level", "级别应为国家、省或市", "level must be 国家, 省 or 市")
-        recognised_on = _recognition_date(values.get("recognised_on", ""), year_text)
+        recognised_on = None
+        if year is not None:
+            recognised_on = _recognition_date(values.get("recognised_on", ""), year)
         if isinstance(recognised_on, tuple):
             error(number, "recognised_on", *recognised_on)
             recognised_on = None
-        if len(result.errors) > before:
+        if len(result.errors) > before or year is None:
             continue
-        key = (list_name, code, int(year_text))
+        key = (list_name, code, year)
         if key in seen:
             error(number, "credit_code", f"与第{seen[key]}行重复", f"duplicates row {seen[key]}")
             continue
         seen[key] = number
-        parsed.append(
-            (list_name, code, int(year_text), level, values.get("note", ""), recognised_on)
-        )
+        parsed.append((list_name, code, year, level, values.get("note", ""), recognised_on))
     if result.errors:
         return result
     result.batch_id = _batch(session, "recognitions", path, len(parsed), actor)

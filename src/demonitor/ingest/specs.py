@@ -10,6 +10,10 @@ import re
 from dataclasses import dataclass
 
 MONEY_UNITS = {"元": 0.0001, "万元": 1.0, "亿元": 10_000.0}  # factor to 万元, the internal unit
+# No amount of a unit or of the city comes near 10^12 万元 (10^16 元, some hundred times China's
+# GDP): beyond it the money unit of the header is wrong, or the cell is.
+MAX_AMOUNT_WAN = 1e12
+MAX_EMPLOYEES = 1_000_000  # 从业人员 of one enterprise; beyond it the cell is wrong
 _UNIT_IN_HEADER = re.compile(r"[（(]\s*(元|万元|亿元|%|人|家|个|项|上年=100)\s*[)）]\s*$")
 INDEX_BASE = "上年=100"  # the unit of a price or volume index: the previous period = 100
 
@@ -152,10 +156,13 @@ SPECS: dict[str, TemplateSpec] = {
                 "增加值",
                 "money",
                 False,
-                "企业报送的增加值；不填则按增加值率估算",
+                "企业报送的增加值；不填则按增加值率估算；不得超过营业收入（超过即拒收，多为单位填错）；"
+                "为负（亏损单位少见的情形）时照常导入并提示核实",
                 unit="万元",
             ),
-            Column("employees", "从业人员", "number", False, "期末人数", unit="人"),
+            Column(
+                "employees", "从业人员", "number", False, "期末人数，0～1000000的整数", unit="人"
+            ),
         ),
     ),
     "varates": TemplateSpec(

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import FromClause, String
 from sqlalchemy.orm import Session
 
 from demonitor.core.errors import BilingualError
@@ -157,6 +158,16 @@ def _require(session: Session, username: str) -> User:
     return user
 
 
+def _check_length(table: FromClause, column: str, value: str | None, label: str) -> None:
+    """PostgreSQL refuses a value longer than its String(n) column (SQLite keeps it): say so."""
+    kind = table.c[column].type
+    if value and isinstance(kind, String) and kind.length and len(value) > kind.length:
+        raise UserError(
+            f"{label}（{column}）有{len(value)}个字符，超过{kind.length}个字符的上限",
+            f"{column} holds {len(value)} characters, more than the {kind.length} allowed",
+        )
+
+
 # Users -------------------------------------------------------------------------------------
 
 
@@ -179,6 +190,12 @@ def add_user(
         raise UserError(
             "用户名只能由字母、数字、-和_组成", "a username has letters, digits, - and _ only"
         )
+    for column, value, label in (
+        ("username", username, "用户名"),
+        ("display_name", display_name, "显示名"),
+        ("department", department, "部门"),
+    ):
+        _check_length(User.__table__, column, value, label)
     if find_user(session, username) is not None:
         raise UserError(f"用户{username}已存在", f"user {username} already exists")
     if role is Role.PUBLIC:
@@ -403,6 +420,7 @@ def create_token(
     user = _require(session, owner) if isinstance(owner, str) else owner
     if not name.strip():
         raise UserError("令牌须有名称", "a token needs a name")
+    _check_length(ApiToken.__table__, "name", name.strip(), "令牌名称")
     secret = generate_token_secret()
     token = ApiToken(
         user_id=user.id,

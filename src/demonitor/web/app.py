@@ -24,6 +24,7 @@ from demonitor.core.errors import BilingualError
 from demonitor.core.proxies import TrustedProxies
 from demonitor.store import db as store_db
 from demonitor.store.db import ready_engine, session_scope
+from demonitor.web.body_limit import BodyLimit
 from demonitor.web.cache import ResultCache
 from demonitor.web.guard import Ctx, Denied, PasswordChangeRequired, anyone, language
 from demonitor.web.i18n import pick
@@ -87,6 +88,8 @@ def create_app(settings: Settings) -> FastAPI:
         https_only=settings.secure_cookies,
     )
 
+    # Request bodies limited per route before anything (the session, a form parser) reads them.
+    app.add_middleware(BodyLimit)
     # Outermost: headers on every answer, and /static served before the session layer.
     app.add_middleware(SecurityHeaders, static=StaticFiles(directory=STATIC))
 

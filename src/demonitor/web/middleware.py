@@ -1,12 +1,16 @@
 """The outermost layer of the app, written as plain ASGI because every request passes it.
 
 It adds the security headers to every answer, and serves ``/static`` itself, before the session
-layer: a stylesheet needs no cookie decoded, re-signed and sent back.
+layer: a stylesheet needs no cookie decoded, re-signed and sent back. Being outside the app's
+exception handling, it answers the static files' own refusals (404 for a missing file, 405 for a
+POST) itself.
 """
 
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Pages may run only the platform's own scripts and styles: no inline code, no other origin.
@@ -20,6 +24,7 @@ DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
     "style-src 'self'", "style-src 'self' 'unsafe-inline'"
 )
 STATIC_PREFIX = "/static/"
+STATIC_REFUSALS = {404: ("未找到", "not found"), 405: ("只能读取", "method not allowed")}
 
 
 class SecurityHeaders:
@@ -49,6 +54,13 @@ class SecurityHeaders:
             static_scope = dict(scope)
             static_scope["root_path"] = scope.get("root_path", "") + STATIC_PREFIX.rstrip("/")
             static_scope["path"] = path[len(STATIC_PREFIX) - 1 :]
-            await self.static(static_scope, receive, send_with_headers)
+            try:
+                await self.static(static_scope, receive, send_with_headers)
+            except HTTPException as refusal:
+                zh, en = STATIC_REFUSALS.get(refusal.status_code, ("无法提供", "cannot be served"))
+                answer = PlainTextResponse(
+                    f"{zh} / {en}: {path}", refusal.status_code, headers=refusal.headers
+                )
+                await answer(scope, receive, send_with_headers)
         else:
             await self.app(scope, receive, send_with_headers)

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
+from demonitor.core.periods import year_problem
 from demonitor.core.permissions import Action, Kind, Level, Role
 from demonitor.services import users
 from demonitor.services.targets import TargetError, indicator_levels, set_level
@@ -32,6 +33,8 @@ from demonitor.web.render import page
 router = APIRouter()
 
 PER_PAGE = 100
+MAX_PAGE = 1_000_000  # 10^8 entries: a log that long is read with filters
+MAX_FILTER_CHARS = 200  # longer than any actor, action, entity or key of the log
 # The log is read in Taizhou: times are shown and filtered in 北京时间 (CHINA_TIME).
 
 ROLE_NAMES: dict[Role, tuple[str, str]] = {
@@ -358,7 +361,16 @@ class AuditFilter:
     date_to: str = ""
 
     def narrowed(self) -> AuditQuery:
-        """The query of the log; raises UserError on a malformed date."""
+        """The query of the log; raises UserError on a malformed or implausible date or a
+        filter text too long to be one (SQLite refuses such a LIKE pattern)."""
+        for name in ("actor", "action", "entity", "key"):
+            text = getattr(self, name)
+            if len(text) > MAX_FILTER_CHARS:
+                raise UserError(
+                    f"筛选条件「{name}」有{len(text)}个字符，超过{MAX_FILTER_CHARS}个字符的上限",
+                    f"the filter {name} holds {len(text)} characters, more than the "
+                    f"{MAX_FILTER_CHARS} allowed",
+                )
         return AuditQuery(
             actor=self.actor,
             action=self.action,
@@ -387,8 +399,11 @@ def _day_start(text: str) -> dt.datetime:
         day = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise UserError(
-            f"日期应写作YYYY-MM-DD：{text}", f"a date is written YYYY-MM-DD: {text}"
+            f"日期应写作YYYY-MM-DD：{text[:40]}", f"a date is written YYYY-MM-DD: {text[:40]}"
         ) from None
+    problem = year_problem(day.year)
+    if problem is not None:
+        raise UserError(f"日期{day}：{problem[0]}", f"the date {day}: {problem[1]}")
     return dt.datetime.combine(day, dt.time(), tzinfo=CHINA_TIME).astimezone(dt.UTC)
 
 
@@ -405,6 +420,11 @@ def audit_filter(
 
 
 def _read_audit(ctx: Ctx, chosen: AuditFilter, page_number: int) -> AuditPage:
+    if page_number > MAX_PAGE:  # beyond any log, and beyond what the database's offset holds
+        raise UserError(
+            f"页码{page_number}超过{MAX_PAGE:,}的上限",
+            f"page {page_number} is beyond the last possible page {MAX_PAGE:,}",
+        )
     return read_audit(ctx.db, chosen.narrowed(), page_number, PER_PAGE)
 
 

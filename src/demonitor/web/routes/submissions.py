@@ -16,6 +16,15 @@ from pydantic import BaseModel
 from demonitor.core.periods import Period
 from demonitor.core.permissions import Action, Kind, Level, Resource
 from demonitor.core.values import CellError
+from demonitor.ingest.importer import Importer, ImportResult
+from demonitor.ingest.reading import (
+    UPLOAD_FILE_BYTES,
+    UPLOAD_LIMITS,
+    UPLOAD_SUFFIXES,
+    UnreadableFile,
+    read_rows,
+    upload_name,
+)
 from demonitor.ingest.templates import write_template
 from demonitor.services.submissions import (
     STATUS_ZH,
@@ -37,7 +46,6 @@ from demonitor.web.render import page
 router = APIRouter()
 SUBMIT = needs(Action.WRITE, Kind.SUBMISSION)
 REVIEW = needs(Action.APPROVE, Kind.SUBMISSION)
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 def default_period() -> str:
@@ -184,25 +192,47 @@ def upload_submission(
     period: Annotated[str, Form()],
     file: Annotated[UploadFile, File()],
 ) -> Response:
-    """Values from the filled Excel template; the whole file is checked before anything is kept."""
+    """Values from the filled Excel template. The file is saved (at most ``UPLOAD_FILE_BYTES``),
+    read within the limits of a form (``UPLOAD_LIMITS``) and checked whole before the draft is
+    opened for writing: a big or bad file never holds the database."""
     store = SubmissionStore(ctx.db, ctx.principal)
     chosen = parse_period(period)
-    name = Path(file.filename or "upload.xlsx").name
-    data = file.file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise SubmissionError("文件超过5MB", "the file is larger than 5 MB")
-    if Path(name).suffix.lower() not in (".xlsx", ".csv"):
+    name = upload_name(file.filename)
+    if Path(name).suffix.lower() not in UPLOAD_SUFFIXES:
         raise SubmissionError("请上传.xlsx或.csv文件", "upload an .xlsx or .csv file")
     with conflicts_are_409(), tempfile.TemporaryDirectory() as folder:
-        submission = store.open_for(chosen)
         path = Path(folder) / name
-        path.write_bytes(data)
+        _save_upload(file, path)
+        checked = ImportResult()
+        try:
+            rows = read_rows(path, UPLOAD_LIMITS)
+        except UnreadableFile as problem:
+            checked.errors.append(problem.error)
+        else:
+            Importer(ctx.db, ctx.principal.username).parse("observations", path, checked, rows)
+        if checked.errors:
+            return _form_page(ctx, _after_refusal(ctx, store, chosen), 400, errors=checked.errors)
+        submission = store.open_for(chosen)  # the first write
         errors = store.upload(submission, path)
     if errors:
         return _form_page(ctx, _after_refusal(ctx, store, chosen), 400, errors=errors)
     return _form_page(
         ctx, submission, flash=ctx.t("文件已导入草稿。", "File loaded into the draft.")
     )
+
+
+def _save_upload(file: UploadFile, path: Path) -> None:
+    """Copy the upload to ``path`` in chunks, refusing it once it passes the file limit."""
+    written = 0
+    with path.open("wb") as target:
+        while chunk := file.file.read(1024 * 1024):
+            written += len(chunk)
+            if written > UPLOAD_FILE_BYTES:
+                raise SubmissionError(
+                    f"文件超过{UPLOAD_FILE_BYTES // (1024 * 1024)} MB的上限",
+                    f"the file is larger than {UPLOAD_FILE_BYTES // (1024 * 1024)} MB",
+                )
+            target.write(chunk)
 
 
 @router.get("/submissions/template.xlsx")
