@@ -6,6 +6,7 @@ answered with a 4xx that says why in Chinese and English, writing nothing.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import io
 import re
 import time
@@ -240,7 +241,10 @@ def asgi_post(
         "server": ("testserver", 80),
         "state": {},
     }
-    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    # In a thread of its own: Playwright's session-wide browser keeps an event loop running in
+    # this thread when the browser tests ran first, and asyncio.run refuses to nest in it.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()  # type: ignore[arg-type]
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     names = {k.decode().lower(): v.decode() for k, v in start["headers"]}
