@@ -113,3 +113,22 @@ def test_the_demo_districts_rates_centre_on_the_citys(demo_engine: Engine) -> No
 
         mean = sum(value(r) for r in districts) / len(districts)
         assert mean == pytest.approx(value("321200"), abs=0.05)  # each rounded to 0.1
+
+
+def test_an_indicator_page_of_a_database_without_data_is_not_a_500(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Issue 10 (found while hardening): 序时进度 is known before any value, the completion is not.
+    from fastapi.testclient import TestClient
+
+    from demonitor.store.catalogue import seed_reference
+    from demonitor.store.db import make_engine, session_scope, upgrade
+    from demonitor.web.app import create_app
+    from demonitor.web.settings import Settings
+
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        seed_reference(session, "t")
+    client = TestClient(create_app(Settings.load(url)), raise_server_exceptions=False)
+    answer = client.get("/indicators/DE01")
+    assert answer.status_code == 200, answer.text[:500]
