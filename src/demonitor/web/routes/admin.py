@@ -28,7 +28,6 @@ from demonitor.store.catalogue import all_regions
 from demonitor.store.observations import as_utc
 from demonitor.web.guard import Ctx, needs
 from demonitor.web.i18n import CHINA_TIME, in_china_time
-from demonitor.web.params import LARGEST_PAGE
 from demonitor.web.render import page
 
 router = APIRouter()
@@ -436,8 +435,7 @@ def compact_json(value: dict[str, Any] | None) -> str:
 
 
 PageNumber = Annotated[
-    int,
-    Query(alias="page", ge=1, le=LARGEST_PAGE, description="100 entries a page, newest first"),
+    int, Query(alias="page", ge=1, description="100 entries a page, newest first")
 ]
 
 
