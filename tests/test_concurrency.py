@@ -380,7 +380,7 @@ def test_migration_0009_closes_duplicate_open_submissions_and_keeps_one(engine: 
     # Downgrading gives the superseded their status back, audited.
     command.downgrade(alembic_config(engine), "0008")
     with session_scope(engine) as session:
-        statuses = dict(session.execute(select(Submission.id, Submission.status)).tuples().all())
+        statuses = dict(session.execute(select(Submission.id, Submission.status)).all())
         assert statuses == {i + 1: status for i, (_o, _p, status) in enumerate(rows)}
         first = session.get(Submission, 1)
         assert first is not None and (first.comment, first.reviewed_by) == ("", None)

@@ -143,6 +143,21 @@ def ready_engine(url: str | None = None) -> Engine:
     return engine
 
 
+def upsert_insert(session: Session, model: type[Any]) -> Any:
+    """An ``INSERT`` of ``model`` in the dialect of the session's database, so that the caller
+    can add ``ON CONFLICT …`` (SQLite and PostgreSQL, the two the platform runs on)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(model)
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(model)
+    raise NotImplementedError(f"ON CONFLICT on {dialect}")  # pragma: no cover
+
+
 def insert_unless_present(
     session: Session,
     model: type[Any],
@@ -155,17 +170,7 @@ def insert_unless_present(
     partial with ``where`` — exists. A row with that key being written by another transaction
     is waited for (PostgreSQL waits for it to commit; SQLite for the write lock), so two
     writers adding the same row at once never fail: one adds it, the other adds nothing."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-
-        statement: Any = postgresql_insert(model)
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        statement = sqlite_insert(model)
-    else:  # pragma: no cover - the platform runs on SQLite and PostgreSQL only
-        raise NotImplementedError(f"insert_unless_present on {dialect}")
+    statement = upsert_insert(session, model)
     primary_key = model.__mapper__.primary_key[0]
     statement = (
         statement.values(**values)

@@ -18,10 +18,10 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import case, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from demonitor.core.permissions import Principal, Role
+from demonitor.store.db import upsert_insert
 from demonitor.store.models import ApiToken, Indicator, SignInFailures, User, WebSession
 
 TOKEN_PREFIX = "dm_"
@@ -178,13 +178,11 @@ def count_failure(session: Session, key: str, window: dt.timedelta, now: dt.date
         "window_start": case((over, now), else_=SignInFailures.window_start),
     }
     new = {"key": key, "failures": 1, "window_start": now}
-    statement: postgresql.Insert | sqlite.Insert
-    if session.get_bind().dialect.name == "postgresql":
-        statement = postgresql.insert(SignInFailures).values(new)
-        statement = statement.on_conflict_do_update(index_elements=["key"], set_=counted)
-    else:
-        statement = sqlite.insert(SignInFailures).values(new)
-        statement = statement.on_conflict_do_update(index_elements=["key"], set_=counted)
+    statement = (
+        upsert_insert(session, SignInFailures)
+        .values(new)
+        .on_conflict_do_update(index_elements=["key"], set_=counted)
+    )
     return int(session.execute(statement.returning(SignInFailures.failures)).scalar_one())
 
 
